@@ -7,7 +7,7 @@ that line and exits with code 2, without a traceback.
 
 from __future__ import annotations
 
-__all__ = ["TwinError", "ScenarioError", "MapDataError"]
+__all__ = ["TwinError", "ScenarioError", "MapDataError", "MapWarning"]
 
 
 class TwinError(Exception):
@@ -20,3 +20,7 @@ class ScenarioError(TwinError, ValueError):
 
 class MapDataError(TwinError, ValueError):
     """A street map file is missing, unreadable or holds data twin cannot use."""
+
+
+class MapWarning(UserWarning):
+    """A map was usable but twin changed it: dropped disconnected parts, far-away lamps, ..."""
