@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Mapping
 
@@ -34,6 +34,7 @@ _SUFFIXES = {
     ".gpkg": "GeoPackage", ".geojson": "GeoJSON", ".json": "GeoJSON", ".shp": "Shapefile",
     ".parquet": "GeoParquet", ".geoparquet": "GeoParquet", ".pbf": "OSM PBF",
 }  # fmt: skip
+OSM_ATTRIBUTION = "Map data © OpenStreetMap contributors, ODbL"
 _OSM_TAGS = (
     "highway", "name", "oneway", "maxspeed", "lanes", "lit", "access", "motor_vehicle", "motorcar",
     "bicycle", "foot", "junction", "oneway:bicycle", "service",
@@ -200,11 +201,13 @@ def load_network(
     586
     """
     layers = read_map_layers(path, layer=layer, lamps_layer=lamps_layer, nodes_layer=nodes_layer)
-    return build_network(
+    network = build_network(
         layers.streets, nodes=layers.nodes, lamps=layers.lamps, crs=crs, road_classes=road_classes,
         vehicle_spacing_m=vehicle_spacing_m, keep_largest_component=keep_largest_component,
         lamp_snap_m=lamp_snap_m, source=layers.source, source_hash=file_hash(Path(path)),
     )  # fmt: skip
+    from_osm = Path(path).suffix.lower() == ".pbf" or "osm_id" in layers.streets.columns
+    return replace(network, attribution=OSM_ATTRIBUTION) if from_osm else network
 
 
 def _write_gpkg_atomically(out: Path, layers: Mapping[str, gpd.GeoDataFrame]) -> None:

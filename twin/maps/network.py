@@ -104,6 +104,8 @@ class StreetNetwork:
         Where the network came from: a file path or ``synthetic:<kind>``.
     source_hash
         SHA-256 of the source file, or of the generator's parameters.
+    attribution
+        The credit the data's licence asks for, shown on maps (OpenStreetMap data: ODbL).
     """
 
     nodes: gpd.GeoDataFrame
@@ -111,6 +113,7 @@ class StreetNetwork:
     lamps: gpd.GeoDataFrame
     source: str
     source_hash: str
+    attribution: str = ""
     _graphs: dict = field(default_factory=dict, init=False, repr=False)
 
     @property
@@ -182,6 +185,7 @@ class StreetNetwork:
         return {
             "source": self.source,
             "source_hash": self.source_hash,
+            "attribution": self.attribution,
             "crs": self.crs.to_string(),
             "nodes": self.n_nodes,
             "edges": self.n_edges,
