@@ -22,8 +22,8 @@ _URBAN_KMH = 50.0  # implicit national urban limits ("FI:urban", "DE:urban", ...
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _TRUE = {"yes", "true", "1"}
 _REVERSE = {"-1", "reverse"}
-_NO_ACCESS = {"no", "private"}
-_ALLOWED = {"yes", "designated", "permissive", "destination", "use_sidepath"}
+_NO_ACCESS = {"no", "private", "use_sidepath"}  # use_sidepath: ride on the separate path, not here
+_ALLOWED = {"yes", "designated", "permissive", "destination"}
 _LIT_YES = {"yes", "24/7", "automatic", "limited", "interval", "sunset-sunrise", "dusk-dawn"}
 _LIT_NO = {"no", "disused"}
 
