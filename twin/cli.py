@@ -39,7 +39,7 @@ DEFAULT_SCENARIO = Path("scenarios/helsinki-baseline.yaml")
 
 
 def _out() -> Console:
-    return Console(highlight=False)
+    return Console(highlight=False, soft_wrap=True)
 
 
 def _load_network_from(path: Path, *, overrides: list[str] | None = None, lamp_snap_m: float | None = None):

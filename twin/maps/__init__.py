@@ -11,8 +11,12 @@ from twin.maps.build import build_network
 from twin.maps.io import import_map, load_network, read_map_layers, save_network
 from twin.maps.network import MODES, CSRGraph, StreetNetwork
 from twin.maps.road_classes import ROAD_CLASSES, RoadClass, road_class_table
+from twin.maps.routing import Routes, route
+from twin.maps.spec import network_from_spec
+from twin.maps.synthetic import grid_town, radial_town
 
 __all__ = [
     "MODES", "CSRGraph", "StreetNetwork", "RoadClass", "ROAD_CLASSES", "road_class_table",
     "build_network", "load_network", "read_map_layers", "import_map", "save_network",
+    "network_from_spec", "grid_town", "radial_town", "route", "Routes",
 ]  # fmt: skip

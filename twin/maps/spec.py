@@ -6,6 +6,7 @@ from typing import Any
 
 from twin.maps.io import load_network
 from twin.maps.network import StreetNetwork
+from twin.maps.synthetic import grid_town, radial_town
 
 __all__ = ["network_from_spec"]
 
@@ -22,8 +23,6 @@ def network_from_spec(spec: Any, *, vehicle_spacing_m: float = 7.5) -> StreetNet
     """
     road_classes = {name: override.model_dump(exclude_none=True) for name, override in spec.road_classes.items()}
     if spec.synthetic is not None:
-        from twin.maps.synthetic import grid_town, radial_town
-
         params = spec.synthetic.model_dump(exclude={"kind"})
         generator = {"grid": grid_town, "radial": radial_town}[spec.synthetic.kind]
         return generator(**params, road_classes=road_classes, vehicle_spacing_m=vehicle_spacing_m)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from typing import Mapping
 
 import geopandas as gpd
 import numpy as np
@@ -44,6 +45,8 @@ def grid_town(
     origin_lat: float = 60.17,
     origin_lon: float = 24.94,
     lit: bool = True,
+    road_classes: Mapping[str, Mapping[str, object]] | None = None,
+    vehicle_spacing_m: float = 7.5,
 ) -> StreetNetwork:
     """Build a lattice town of ``rows`` x ``cols`` intersections ``block_m`` apart.
 
@@ -69,6 +72,10 @@ def grid_town(
         zone of this point.
     lit
         Whether the streets are lit (lamps are then placed at the road class spacing).
+    road_classes
+        Overrides of the road class defaults (speeds from the parameters above still win).
+    vehicle_spacing_m
+        Road length one queued vehicle takes, for storage capacities.
 
     Returns
     -------
@@ -110,7 +117,8 @@ def grid_town(
         name=name + np.where(arterial, " Avenue", " Street").astype(object),
         lit=params["lit"],
     )  # fmt: skip
-    return _build(streets, x, y, ids, crs, "grid", params)
+    return _build(streets, x, y, ids, crs, "grid", params, road_classes=road_classes,
+                  vehicle_spacing_m=vehicle_spacing_m)
 
 
 def radial_town(
@@ -125,6 +133,8 @@ def radial_town(
     origin_lat: float = 60.17,
     origin_lon: float = 24.94,
     lit: bool = True,
+    road_classes: Mapping[str, Mapping[str, object]] | None = None,
+    vehicle_spacing_m: float = 7.5,
 ) -> StreetNetwork:
     """Build a town of straight spokes from a centre through concentric ring roads.
 
@@ -150,6 +160,10 @@ def radial_town(
         Where the centre (node ``"centre"``) lies; the town is drawn in its UTM zone.
     lit
         Whether the streets are lit.
+    road_classes
+        Overrides of the road class defaults (speeds from the parameters above still win).
+    vehicle_spacing_m
+        Road length one queued vehicle takes, for storage capacities.
 
     Returns
     -------
@@ -208,7 +222,8 @@ def radial_town(
         lanes=np.where(is_ring, params["ring_lanes"], params["spoke_lanes"]),
         name=name, lit=params["lit"], geometry=geometry,
     )  # fmt: skip
-    return _build(streets, x, y, ids, crs, "radial", params)
+    return _build(streets, x, y, ids, crs, "radial", params, road_classes=road_classes,
+                  vehicle_spacing_m=vehicle_spacing_m)
 
 
 def utm_crs(lat: float, lon: float) -> pyproj.CRS:
@@ -249,11 +264,13 @@ def _streets(x, y, u, v, ids, crs, *, highway, speed_kmh, lanes, name, lit, geom
     )
 
 
-def _build(streets, x, y, ids, crs, kind: str, params: dict) -> StreetNetwork:
+def _build(streets, x, y, ids, crs, kind: str, params: dict, *, road_classes, vehicle_spacing_m) -> StreetNetwork:
     nodes = gpd.GeoDataFrame({"node_id": ids}, geometry=gpd.GeoSeries(shapely.points(x, y), crs=crs))
     return build_network(
         streets,
         nodes=nodes,
+        road_classes=road_classes,
+        vehicle_spacing_m=vehicle_spacing_m,
         source=f"synthetic:{kind}",
         source_hash=hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest(),
     )

@@ -1,0 +1,150 @@
+"""The ``twin`` command: what a planner types, what they see, and the exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+from shapely.geometry import LineString
+
+from twin.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+GRID_SCENARIO = """\
+name: tiny-grid
+seed: 3
+map:
+  synthetic: {kind: grid, rows: 4, cols: 5, block_m: 100, arterial_every: 2}
+outputs:
+  dir: out
+"""
+
+
+@pytest.fixture
+def grid_scenario(tmp_path: Path) -> Path:
+    path = tmp_path / "tiny.yaml"
+    path.write_text(GRID_SCENARIO, encoding="utf-8")
+    return path
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_validate_accepts_the_bundled_scenarios(capsys):
+    for name in ("helsinki-baseline", "gridtown-baseline", "radialtown-baseline"):
+        code, out, err = run(capsys, "validate", str(ROOT / "scenarios" / f"{name}.yaml"))
+        assert code == 0, err
+        assert "is valid" in out
+
+
+def test_validate_reports_a_bad_value_in_one_line_with_exit_code_2(capsys, grid_scenario):
+    code, out, err = run(capsys, "validate", str(grid_scenario), "--set", "lighting.dim_level=1.4")
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith(f"error: {grid_scenario}: lighting.dim_level: 1.4 is above 1.0")
+    assert "Traceback" not in err
+
+
+def test_validate_suggests_the_closest_key(capsys, grid_scenario):
+    code, _, err = run(capsys, "validate", str(grid_scenario), "--set", "lighting.dim_levl=0.3")
+    assert code == 2
+    assert "did you mean 'dim_level'?" in err
+
+
+def test_missing_scenario_file_is_a_user_error(capsys, tmp_path):
+    code, _, err = run(capsys, "validate", str(tmp_path / "nope.yaml"))
+    assert code == 2
+    assert "nope.yaml" in err and "Traceback" not in err
+
+
+def test_debug_flag_shows_the_traceback(capsys, grid_scenario):
+    code, _, err = run(capsys, "--debug", "validate", str(grid_scenario), "--set", "seed=-1")
+    assert code == 2
+    assert "Traceback" in err
+
+
+def test_schema_is_json_schema_of_scenarios(capsys, tmp_path):
+    code, out, _ = run(capsys, "schema")
+    assert code == 0
+    schema = json.loads(out)
+    assert "lighting" in schema["properties"] and "map" in schema["properties"]
+    target = tmp_path / "schema.json"
+    assert run(capsys, "schema", "--out", str(target))[0] == 0
+    assert json.loads(target.read_text()) == schema
+
+
+def test_maps_grid_writes_a_map_that_loads_back_identically(capsys, tmp_path):
+    out = tmp_path / "grid.gpkg"
+    code, stdout, err = run(capsys, "maps", "grid", "--rows", "4", "--cols", "6", "--block-m", "80", "--out", str(out))
+    assert code == 0, err
+    assert "24 nodes" in stdout
+    code, stdout, _ = run(capsys, "maps", "info", str(out), "--json")
+    summary = json.loads(stdout)
+    # 4 x 6 grid: 4*5 + 6*3 = 38 streets of 80 m, two directions each.
+    assert summary["nodes"] == 24 and summary["edges"] == 76
+    assert summary["street_km"] == pytest.approx(38 * 0.08)
+
+
+def test_maps_info_reads_a_scenarios_synthetic_map(capsys, grid_scenario):
+    code, out, _ = run(capsys, "maps", "info", str(grid_scenario), "--json")
+    assert code == 0
+    assert json.loads(out)["nodes"] == 20
+
+
+def test_maps_info_names_a_bad_map_and_exits_2(capsys, tmp_path):
+    broken = tmp_path / "broken.gpkg"
+    broken.write_bytes(b"not a geopackage at all")
+    code, _, err = run(capsys, "maps", "info", str(broken))
+    assert code == 2
+    assert err.startswith(f"error: {broken}: cannot read the map") and len(err.strip().splitlines()) == 1
+
+
+def test_map_without_crs_is_refused(capsys, tmp_path):
+    # A shapefile without its .prj has no CRS at all.
+    shp = tmp_path / "nocrs.shp"
+    frame = gpd.GeoDataFrame({"highway": ["residential"]}, geometry=[LineString([(0, 0), (100, 0)])])
+    with pytest.warns(UserWarning, match="'crs' was not provided"):
+        frame.to_file(shp)
+    code, _, err = run(capsys, "maps", "info", str(shp))
+    assert code == 2
+    assert err.startswith(f"error: {shp}: the map has no coordinate reference system") and "map.crs" in err
+
+
+def test_maps_plot_writes_a_png(capsys, tmp_path, grid_scenario):
+    out = tmp_path / "plots" / "grid.png"
+    code, _, err = run(capsys, "maps", "plot", str(grid_scenario), "--out", str(out))
+    assert code == 0, err
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert not [p for p in out.parent.iterdir() if p.name.startswith(".")], "temporary files left behind"
+
+
+def test_demo_writes_summary_and_map(capsys, tmp_path, grid_scenario):
+    out = tmp_path / "demo"
+    code, stdout, err = run(capsys, "demo", str(grid_scenario), "--out", str(out))
+    assert code == 0, err
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["nodes"] == 20 and summary["sample_trips_reached"] == summary["sample_trips"]
+    assert (out / "map.png").stat().st_size > 10_000
+    assert "Routed 2,000 random car trips" in stdout
+
+
+def test_console_script_exit_codes():
+    """The installed ``twin`` entry point returns 2 for user errors, without a traceback."""
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    ok = subprocess.run([sys.executable, "-m", "twin", "--help"], capture_output=True, text=True, env=env)
+    assert ok.returncode == 0 and "maps" in ok.stdout
+    bad = subprocess.run([sys.executable, "-m", "twin", "validate", "does-not-exist.yaml"],
+                         capture_output=True, text=True, env=env, cwd=ROOT)  # fmt: skip
+    assert bad.returncode == 2
+    assert bad.stderr.startswith("error: does-not-exist.yaml") and "Traceback" not in bad.stderr
+    usage = subprocess.run([sys.executable, "-m", "twin", "validate"], capture_output=True, text=True, env=env)
+    assert usage.returncode == 2
