@@ -412,3 +412,18 @@ def test_override_paths_resolve_against_the_scenario_folder(write, tmp_path):
     (tmp_path / "o").mkdir()
     s = load_scenario(write(MINIMAL), overrides=["outputs.dir=o"])
     assert s.outputs.dir == tmp_path / "o"
+
+
+@pytest.mark.parametrize("date", ["2026-13-01", "2026-02-30", "2026-00-10"])
+def test_impossible_dates_are_one_line_errors_not_crashes(write, date):
+    # YAML reads these as timestamps itself; they must reach validation as text.
+    path = write(f"name: x\nmap: {{synthetic: {{kind: grid}}}}\ndate: {date}\n")
+    assert single_line(path) == f"{path}: date: '{date}' is not a date; write it like 2026-01-15"
+    assert "is not a date" in single_line(write("name: x\nmap: {synthetic: {kind: grid}}\n"), overrides=(f"date={date}",))
+
+
+def test_a_valid_date_loads_as_a_date(write):
+    import datetime as dt
+
+    path = write("name: x\nmap: {synthetic: {kind: grid}}\ndate: 2026-06-21\n")
+    assert load_scenario(path).date == dt.date(2026, 6, 21)

@@ -44,6 +44,14 @@ class _Loader(yaml.SafeLoader):
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
 
+    def construct_timestamp_as_text(self, node: yaml.ScalarNode) -> str:
+        # PyYAML turns 2026-12-15 into a date itself and crashes with a bare ValueError on
+        # 2026-13-01; as text, pydantic validates it and the user gets a one-line error.
+        return self.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_timestamp_as_text)
+
 
 def _parse_override(text: str, *, prefix: str) -> tuple[list[str], Any]:
     """Split ``"a.b.0=value"`` into ``["a", "b", "0"]`` and the value read as YAML."""
