@@ -41,8 +41,7 @@ class DemoResult:
 
 def sample_car_trips(network: StreetNetwork, n: int, *, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Draw ``n`` origin-destination pairs among the nodes cars can leave, uniformly, origin != destination."""
-    graph = network.graph("car")
-    candidates = np.flatnonzero(np.diff(graph.indptr) > 0)
+    candidates = network.mode_nodes("car")
     if candidates.size < 2:
         raise ValueError("the network has fewer than two nodes with car access; cannot sample trips")
     origins = rng.choice(candidates, size=n)

@@ -149,6 +149,19 @@ class StreetNetwork:
             )
         return self._graphs[mode]
 
+    def mode_nodes(self, mode: Mode = "car") -> np.ndarray:
+        """Positions of the nodes a mode can start from and arrive at.
+
+        After connectivity repair these are all mutually reachable by that mode; in a city
+        centre with many footpaths they are far fewer than all nodes, so trips for a mode
+        must be drawn from here.
+        """
+        graph = self.graph(mode)
+        has_out = np.diff(graph.indptr) > 0
+        has_in = np.zeros(self.n_nodes, dtype=bool)
+        has_in[graph.heads] = True
+        return np.flatnonzero(has_out & has_in)
+
     def node_positions(self, node_ids) -> np.ndarray:
         """Translate the map's own node ids into node positions (rows of :attr:`nodes`).
 
