@@ -19,22 +19,38 @@ __all__ = ["column", "road_classes_of", "maxspeed_kmh", "lanes_total", "lit_flag
 
 _MPH = 1.609344
 _URBAN_KMH = 50.0  # implicit national urban limits ("FI:urban", "DE:urban", ...)
+_LIVING_KMH = 20.0  # "DE:living_street" (walking pace), as the living_street class
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _TRUE = {"yes", "true", "1"}
 _REVERSE = {"-1", "reverse"}
 _NO_ACCESS = {"no", "private", "use_sidepath"}  # use_sidepath: ride on the separate path, not here
 _ALLOWED = {"yes", "designated", "permissive", "destination"}
-_LIT_YES = {"yes", "24/7", "automatic", "limited", "interval", "sunset-sunrise", "dusk-dawn"}
-_LIT_NO = {"no", "disused"}
+# "true"/"false" and "1"/"0": boolean columns of a city's GIS, as GeoPackage and shapefiles store them.
+_LIT_YES = {"yes", "24/7", "automatic", "limited", "interval", "sunset-sunrise", "dusk-dawn", "true", "1"}
+_LIT_NO = {"no", "disused", "false", "0"}
+
+
+def _tag_text(value: object) -> str | None:
+    # Boolean and number columns (a city's GIS, a GeoPackage integer column with gaps read as
+    # floats) are spelled as OSM spells them: True -> "yes", 1.0 -> "1", -1.0 -> "-1".
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else "no"
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        value = int(value)
+    return str(value).strip().lower() or None
 
 
 def column(frame: pd.DataFrame, name: str) -> pd.Series:
-    """Return a column as lower-case stripped strings, or all-missing if the column is absent."""
+    """Return a column as lower-case stripped strings, or all-missing if the column is absent.
+
+    Booleans become ``"yes"``/``"no"`` and whole numbers lose their ``.0``, so a ``oneway``
+    column of 1/-1 or a ``lit`` column of True/False reads like the OSM tag.
+    """
     if name not in frame.columns:
-        return pd.Series(pd.NA, index=frame.index, dtype=object)
+        return pd.Series(None, index=frame.index, dtype=object)
     values = frame[name]
     text = values.astype(object).where(values.notna(), None)
-    return text.map(lambda value: None if value is None else str(value).strip().lower() or None)
+    return text.map(lambda value: None if value is None else _tag_text(value))
 
 
 def _map_unique(values: pd.Series, parse: Callable[[str], object]) -> pd.Series:
@@ -47,23 +63,27 @@ def road_classes_of(highway: pd.Series, table: dict[str, RoadClass]) -> pd.Serie
 
     ``highway`` lists such as ``"['residential', 'service']"`` keep their first value.
     """
-    first = highway.map(lambda v: None if v is None else re.split(r"[;,\]'\"\[ ]+", v.strip("[]'\" "))[0])
+    first = highway.map(lambda v: re.split(r"[;,\]'\"\[ ]+", v.strip("[]'\" "))[0] if isinstance(v, str) else None)
     return first.where(first.isin(list(table)), FALLBACK_CLASS)
 
 
 def _parse_speed(text: str) -> float:
-    if ":" in text and any(zone in text for zone in ("urban", "zone", "living_street")):
+    if ":" in text and "living_street" in text:
+        return _LIVING_KMH
+    if ":" in text and any(zone in text for zone in ("urban", "zone")):
         number = _NUMBER.search(text)
         return float(number.group()) if number and "zone" in text else _URBAN_KMH
     number = _NUMBER.search(text)
     if number is None:
         return np.nan  # "none", "walk", "signals": no usable limit
     speed = float(number.group())
+    if speed <= 0:
+        return np.nan  # "0" is a mapping error, not a closed street: use the class speed
     return speed * _MPH if "mph" in text else speed
 
 
 def maxspeed_kmh(maxspeed: pd.Series) -> pd.Series:
-    """Parse ``maxspeed`` tags into km/h (NaN where missing or not a number)."""
+    """Parse ``maxspeed`` tags into km/h (NaN where missing, zero or not a number)."""
     return _map_unique(maxspeed, _parse_speed).astype(float)
 
 

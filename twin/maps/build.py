@@ -88,19 +88,28 @@ def build_network(
     ------
     MapDataError
         For empty tables, geometries that are not valid lines, zero or negative lengths,
-        edges whose ends do not meet their nodes, or a missing CRS.
+        edges whose ends do not meet their nodes, or a missing CRS; and when no street is
+        left: all closed by access tags, or no part of the network can be travelled both ways.
     """
     table = road_class_table(road_classes)
     streets = _checked_lines(streets, source=source)
+    data_crs = streets.crs if streets.crs is not None else crs
     streets = to_metric_crs(streets, crs=crs, source=source)
+    if nodes is not None:
+        nodes = _in_crs_of(nodes, streets.crs, assumed=data_crs)
     if all(name in streets.columns for name in DIRECTED_COLUMNS):
         edges, node_frame = _directed_table(streets, nodes, table, source=source)
     else:
         if {"u", "v"} <= set(streets.columns):
             segments, node_frame = _segments_with_ids(streets, nodes, source=source)
         else:
-            segments, node_frame = _split_at_shared_vertices(streets)
+            segments, node_frame = _split_at_shared_vertices(streets, source=source)
         edges = _directed_from_tags(segments, table, source=source)
+    if len(edges) == 0:
+        raise MapDataError(
+            f"{source}: no street may be used by car, by bike or on foot (access tags close them all); "
+            "check the access, foot and bicycle tags"
+        )
     edges["storage_veh"] = np.maximum(1.0, edges["length_m"] * edges["lanes"] / vehicle_spacing_m)
     edges["freeflow_s"] = edges["length_m"] / edges["speed_mps"]
     edges, node_frame = _drop_disconnected(edges, node_frame, keep_largest=keep_largest_component, source=source)
@@ -112,7 +121,7 @@ def build_network(
         crs=streets.crs,
     )[list(NODE_COLUMNS)]
     if lamps is not None:
-        lamp_gdf = snap_lamps(to_metric_crs(lamps, crs=streets.crs, source=source), edge_gdf, table,
+        lamp_gdf = snap_lamps(_in_crs_of(lamps, streets.crs, assumed=data_crs), edge_gdf, table,
                               max_distance_m=lamp_snap_m, source=source)  # fmt: skip
     else:
         lamp_gdf = place_lamps_along(edge_gdf if place_lamps else edge_gdf.iloc[:0], table)
@@ -122,7 +131,11 @@ def build_network(
 def _feature_name(frame: pd.DataFrame, row: int) -> str:
     for name in _ID_COLUMNS:
         if name in frame.columns and pd.notna(frame[name].iloc[row]):
-            return f"feature {row + 1} ({name}={frame[name].iloc[row]})"
+            value = _plain(frame[name].iloc[row])
+            # An id column with gaps is read as floats: show 4236349, not 4236349.0.
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
+            return f"feature {row + 1} ({name}={value})"
     return f"feature {row + 1}"
 
 
@@ -178,6 +191,19 @@ def to_metric_crs(frame: gpd.GeoDataFrame, *, crs: str | pyproj.CRS | None, sour
     return frame.to_crs(frame.estimate_utm_crs())
 
 
+def _in_crs_of(frame: gpd.GeoDataFrame, target: pyproj.CRS, *, assumed) -> gpd.GeoDataFrame:
+    """Return a node or lamp layer in the streets' CRS; a layer without a CRS is taken to share
+    the CRS the streets came in (their own, or ``crs`` given for them)."""
+    if frame.crs is None:
+        frame = frame.set_crs(assumed)
+    return frame if frame.crs == target else frame.to_crs(target)
+
+
+def _plain(value: object) -> object:
+    """A numpy scalar as the Python value it holds, so messages read ``5``, not ``np.int64(5)``."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def _checked_lengths(length_m: np.ndarray, frame: pd.DataFrame, *, source: str, column: str = "length") -> None:
     bad = ~(length_m > 0)
     if bad.any():
@@ -211,11 +237,10 @@ def _nodes_for(streets: gpd.GeoDataFrame, nodes: gpd.GeoDataFrame | None, *, sou
         id_column = next((c for c in ("node_id", "osmid", "id") if c in nodes.columns), None)
         if id_column is None:
             raise MapDataError(f"{source}: the node layer has no id column; name it node_id, osmid or id")
-        nodes = to_metric_crs(nodes, crs=streets.crs, source=source)
         u, v, node_ids = _common_ids(streets["u"].to_numpy(), streets["v"].to_numpy(), nodes[id_column].to_numpy())
         index = pd.Index(node_ids)
         if not index.is_unique:
-            dup = index[index.duplicated()][0]
+            dup = _plain(index[index.duplicated()][0])
             raise MapDataError(f"{source}: node id {dup!r} appears twice in the node layer; node ids must be unique")
         xy = shapely.get_coordinates(nodes.geometry.array)
         frame = _node_frame(node_ids, xy[:, 0], xy[:, 1])
@@ -224,17 +249,19 @@ def _nodes_for(streets: gpd.GeoDataFrame, nodes: gpd.GeoDataFrame | None, *, sou
         if missing.any():
             row = int(np.argmax(missing))
             raise MapDataError(
-                f"{source}: {_feature_name(streets, row)} ends at node {(u if u_pos[row] < 0 else v)[row]!r}, "
+                f"{source}: {_feature_name(streets, row)} ends at node {_plain((u if u_pos[row] < 0 else v)[row])!r}, "
                 "which is not in the node layer; add the node or fix u/v"
             )
     else:
         u, v = _common_ids(streets["u"].to_numpy(), streets["v"].to_numpy())
         index = pd.Index(np.concatenate([u, v])).unique()
         u_pos, v_pos = index.get_indexer(u), index.get_indexer(v)
+        # Each node takes the position of the first edge that names it (as u or v), so a wrongly
+        # drawn edge is blamed, not the edges before it; all others are checked below.
+        order = np.argsort(np.r_[np.arange(len(u)), np.arange(len(u))], kind="stable")  # u0, v0, u1, v1, ...
+        named, first = np.unique(np.r_[u_pos, v_pos][order], return_index=True)
         xy = np.full((len(index), 2), np.nan)
-        # Each node takes the position of an edge end that names it; all others are checked below.
-        xy[v_pos] = ends
-        xy[u_pos] = starts
+        xy[named] = np.concatenate([starts, ends])[order][first]
         frame = _node_frame(np.asarray(index), xy[:, 0], xy[:, 1])
     node_xy = frame[["x", "y"]].to_numpy()
     gap = np.maximum(np.hypot(*(starts - node_xy[u_pos]).T), np.hypot(*(ends - node_xy[v_pos]).T))
@@ -242,7 +269,7 @@ def _nodes_for(streets: gpd.GeoDataFrame, nodes: gpd.GeoDataFrame | None, *, sou
     if apart.any():
         row = int(np.argmax(apart))
         raise MapDataError(
-            f"{source}: {_feature_name(streets, row)} from node {u[row]!r} to {v[row]!r} does not meet its nodes "
+            f"{source}: {_feature_name(streets, row)} from node {_plain(u[row])!r} to {_plain(v[row])!r} does not meet its nodes "
             f"(an end is {gap[row]:.1f} m away); its line must start at u and end at v: fix the geometry or u/v"
         )
     return u_pos, v_pos, frame
@@ -255,13 +282,21 @@ def _segments_with_ids(streets, nodes, *, source: str):
     return segments, frame
 
 
-def _split_at_shared_vertices(streets: gpd.GeoDataFrame):
+def _split_at_shared_vertices(streets: gpd.GeoDataFrame, *, source: str):
     """Split lines at every vertex another line shares, and number the split points as nodes."""
     coords, line = shapely.get_coordinates(streets.geometry.array, return_index=True)
     keys = np.round(coords / _VERTEX_TOLERANCE_M).astype(np.int64)
     same_line = np.r_[False, line[1:] == line[:-1]]
     repeated = same_line & np.r_[False, (keys[1:] == keys[:-1]).all(axis=1)]
     coords, line, keys = coords[~repeated], line[~repeated], keys[~repeated]
+    # A line whose vertices all fall on one point would vanish into its neighbour's segment.
+    collapsed = np.bincount(line, minlength=len(streets)) < 2
+    if collapsed.any():
+        row = int(np.argmax(collapsed))
+        raise MapDataError(
+            f"{source}: {_feature_name(streets, row)} is {streets.geometry.iloc[row].length:.3g} m long, shorter than "
+            f"{_VERTEX_TOLERANCE_M * 100:g} cm; every street must be longer: delete it or fix its geometry"
+        )
     _, vertex = np.unique(keys, axis=0, return_inverse=True)
     vertex = vertex.reshape(-1)
     pairs = np.unique(np.stack([vertex, line], axis=1), axis=0)
@@ -339,8 +374,8 @@ def _directed_table(streets, nodes, table: dict[str, RoadClass], *, source: str)
         if bad.any():
             row = int(np.argmax(bad))
             raise MapDataError(
-                f"{source}: {_feature_name(streets, row)} has {column} = {streets[column].iloc[row]!r}; "
-                f"{column} must be a number above zero"
+                f"{source}: {_feature_name(streets, row)} has {column} = {_plain(streets[column].iloc[row])!r}; "
+                f"{column} must be a number above zero: fix or delete the edge"
             )
     u_pos, v_pos, frame = _nodes_for(streets, nodes, source=source)
     highway = _tags.column(streets, "road_class" if "road_class" in streets.columns else "highway")
@@ -401,6 +436,11 @@ def _drop_disconnected(edges: pd.DataFrame, nodes: pd.DataFrame, *, keep_largest
             edges[f"allows_{mode}"] = allowed & ~outside
         keep &= edges[["allows_car", "allows_bike", "allows_walk"]].to_numpy().any(axis=1)
         edges = edges[keep]
+        if len(edges) == 0:
+            raise MapDataError(
+                f"{source}: no part of the street network can be travelled both ways (every street is a one-way "
+                "dead end); check the oneway tags, or set map.keep_largest_component: false"
+            )
     used = np.zeros(n_nodes, dtype=bool)
     used[edges["u"].to_numpy()] = used[edges["v"].to_numpy()] = True
     if keep_largest and (not used.all() or len(edges) < n_edges or any(closed.values())):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Mapping
@@ -155,21 +156,25 @@ def _read_osm_pbf(path: Path) -> MapLayers:
         from pyrosm import OSM
     except ImportError:
         raise MapDataError(f"{path}: reading .osm.pbf needs pyrosm; install it with: pip install 'twin[osm]'") from None
-    osm = OSM(str(path))
     try:
+        osm = OSM(str(path))  # checks the file's header
         nodes, edges = osm.get_network(network_type="all", nodes=True, extra_attributes=["junction", "oneway:bicycle"])
     except Exception as error:  # pyrosm raises bare exceptions for broken files
-        raise MapDataError(f"{path}: cannot read the OSM extract ({error}); check the file") from None
+        detail = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise MapDataError(f"{path}: cannot read the OSM extract ({detail}); check the file") from None
     if edges is None or len(edges) == 0:
         raise MapDataError(f"{path}: the OSM extract holds no streets; use an extract that covers a town")
     keep = [c for c in ("id", "u", "v", *_OSM_TAGS) if c in edges.columns]
     streets = edges[keep].rename(columns={"id": "osm_id"})
     streets = gpd.GeoDataFrame(streets, geometry=edges.geometry.array, crs=edges.crs)
     node_layer = gpd.GeoDataFrame({"node_id": nodes["id"].to_numpy()}, geometry=nodes.geometry.array, crs=nodes.crs)
-    lamps = osm.get_data_by_custom_criteria(
-        custom_filter={"highway": ["street_lamp"]}, filter_type="keep",
-        keep_nodes=True, keep_ways=False, keep_relations=False,
-    )  # fmt: skip
+    with warnings.catch_warnings():
+        # An extract without mapped lamps is normal: lamps are then placed along lit streets.
+        warnings.filterwarnings("ignore", message="Could not find any OSM data", category=UserWarning)
+        lamps = osm.get_data_by_custom_criteria(
+            custom_filter={"highway": ["street_lamp"]}, filter_type="keep",
+            keep_nodes=True, keep_ways=False, keep_relations=False,
+        )  # fmt: skip
     if lamps is not None and len(lamps):
         lamps = gpd.GeoDataFrame({"osm_id": lamps["id"].to_numpy()}, geometry=lamps.geometry.array, crs=lamps.crs)
     else:

@@ -75,6 +75,18 @@ def snap_lamps(
         raise MapDataError(
             f"{source}: lamp feature {row + 1} is not a point; the lamp layer must hold one point per lamp"
         )
+    given_tech = None
+    if "technology" in lamps.columns:
+        # Blank cells (shapefiles, spreadsheets) are missing values, not a technology.
+        text = lamps["technology"].astype(object).map(lambda t: None if pd.isna(t) else str(t).strip().upper() or None)
+        unknown = text.notna().to_numpy() & ~text.isin(_TECHNOLOGIES).to_numpy()
+        if unknown.any():
+            row = int(np.argmax(unknown))
+            raise MapDataError(
+                f"{source}: lamp feature {row + 1} has technology {lamps['technology'].iloc[row]!r}, which is unknown; "
+                f"use one of {', '.join(_TECHNOLOGIES)} or leave it empty for the road class default"
+            )
+        given_tech = text.to_numpy(dtype=object)
     streets = _street_edges(edges)
     tree = shapely.STRtree(streets.geometry.array)
     lamp_rows, street_rows = tree.query_nearest(geoms, max_distance=max_distance_m, all_matches=False)
@@ -95,15 +107,9 @@ def snap_lamps(
     if "power_w" in lamps.columns:
         given = pd.to_numeric(lamps["power_w"], errors="coerce").to_numpy(float)[lamp_rows]
         power = np.where(given > 0, given, power)
-    if "technology" in lamps.columns:
-        given_tech = lamps["technology"].astype(object).to_numpy()[lamp_rows]
-        known = pd.Series(given_tech).dropna().astype(str).str.upper()
-        unknown = known[~known.isin(_TECHNOLOGIES)]
-        if len(unknown):
-            raise MapDataError(
-                f"{source}: lamp technology {unknown.iloc[0]!r} is unknown; use one of {', '.join(_TECHNOLOGIES)}"
-            )
-        technology = np.where(pd.isna(given_tech), technology, pd.Series(given_tech).astype(str).str.upper())
+    if given_tech is not None:
+        chosen_tech = given_tech[lamp_rows]
+        technology = np.where(pd.isna(chosen_tech), technology, chosen_tech)
     return _lamp_frame(
         chosen.index.to_numpy(), chosen["street_id"], offsets, power, technology,
         np.full(len(lamp_rows), "map", dtype=object), snapped, edges.crs,
