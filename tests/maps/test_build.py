@@ -10,6 +10,7 @@ import re
 import geopandas as gpd
 import numpy as np
 import pyproj
+import pandas as pd
 import pytest
 import shapely
 
@@ -276,6 +277,28 @@ def test_edge_table_mode_flags_and_classes_are_kept(kit):
     assert net.edges["allows_bike"].tolist() == [True, True, False, False]  # footway class: no bikes
     assert net.edges["lit"].tolist() == [True, True, False, False]
     assert net.edges["road_class"].tolist() == ["primary", "primary", "footway", "footway"]
+
+
+def test_edge_table_parallel_edges_are_separate_streets(kit):
+    table = _edge_table(kit, ("a", "b", "c"))
+    # A second a->b edge (a parallel carriageway) with a different length.
+    extra = table.iloc[[0]].assign(length_m=135.0)
+    table = type(table)(pd.concat([table, extra], ignore_index=True), geometry="geometry", crs=table.crs)
+    net = build_network(table, keep_largest_component=False)
+    street = net.edges["street_id"].to_numpy()
+    lengths = net.edges["length_m"].tolist()
+    assert lengths == [130.0, 130.0, 90.0, 150.0, 135.0]
+    assert street[0] == street[1]  # a->b and b->a: one two-way street
+    assert len(set(street)) == 4  # the parallel a->b edge is a street of its own
+
+
+def test_edge_table_mode_flags_read_text_and_refuse_nonsense(kit):
+    table = _edge_table(kit, ("a", "b", "c"), allows_car=["True", "true", "False", "0"])
+    net = build_network(table, keep_largest_component=False)
+    assert net.edges["allows_car"].tolist() == [True, True, False, False]
+    bad = _edge_table(kit, ("a", "b", "c"), allows_car=["yes", "maybe", "no", "no"])
+    with pytest.raises(MapDataError, match=r"feature 2 has allows_car = 'maybe'; write true or false"):
+        build_network(bad, keep_largest_component=False)
 
 
 def test_saved_network_loads_back_unchanged(kit, edges_of):

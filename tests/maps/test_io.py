@@ -348,3 +348,17 @@ def test_import_map_writes_only_complete_geopackages(kit):
     assert out.exists() and len(layers.streets) == 4
     assert [p.name for p in out.parent.iterdir()] == ["town.gpkg"]  # no temporary files left
     assert load_network(out).n_edges == 8
+
+
+def test_shapefile_gets_its_truncated_osm_tag_names_back(kit):
+    # dBase keeps 10 characters and GDAL launders ':': "oneway:bicycle" is stored as "oneway_bic".
+    streets = kit.lines(([(0, 0), (100, 0)], {"highway": "residential", "oneway": "yes", "oneway:bicycle": "no"}),
+                        ([(100, 0), (100, 100)], {"highway": "residential", "oneway": None, "oneway:bicycle": None}),
+                        ([(100, 100), (0, 0)], {"highway": "residential", "oneway": None, "oneway:bicycle": None}))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # geopandas and GDAL both warn that names are shortened
+        path = kit.write("bike.shp", streets)
+    assert "oneway_bic" in gpd.read_file(path).columns
+    net = load_network(path)
+    first = net.edges[net.edges["street_id"] == net.edges["street_id"].iloc[0]]
+    assert first["allows_car"].sum() == 1 and first["allows_bike"].sum() == 2

@@ -48,9 +48,10 @@ def column(frame: pd.DataFrame, name: str) -> pd.Series:
     """
     if name not in frame.columns:
         return pd.Series(None, index=frame.index, dtype=object)
-    values = frame[name]
-    text = values.astype(object).where(values.notna(), None)
-    return text.map(lambda value: None if value is None else _tag_text(value))
+    # A tag column has few distinct values: normalise each once (a performance choice).
+    codes, uniques = pd.factorize(frame[name].astype(object), use_na_sentinel=True)
+    normalised = np.array([_tag_text(value) for value in uniques] + [None], dtype=object)
+    return pd.Series(normalised[codes], index=frame.index, dtype=object)
 
 
 def _map_unique(values: pd.Series, parse: Callable[[str], object]) -> pd.Series:

@@ -387,9 +387,23 @@ def _directed_table(streets, nodes, table: dict[str, RoadClass], *, source: str)
     def flag(column: str, fallback: np.ndarray) -> np.ndarray:
         if column not in streets.columns:
             return fallback
-        return streets[column].fillna(pd.Series(fallback, index=streets.index)).astype(bool).to_numpy()
+        text = _tags.column(streets, column)
+        yes, no = text.isin({"yes", "true", "1"}).to_numpy(), text.isin({"no", "false", "0"}).to_numpy()
+        unreadable = text.notna().to_numpy() & ~(yes | no)
+        if unreadable.any():
+            row = int(np.argmax(unreadable))
+            raise MapDataError(
+                f"{source}: {_feature_name(streets, row)} has {column} = {streets[column].iloc[row]!r}; "
+                "write true or false (or leave it empty for the road class default)"
+            )
+        return np.where(yes, True, np.where(no, False, fallback))
 
-    pair = np.minimum(u_pos, v_pos).astype(np.int64) * len(frame) + np.maximum(u_pos, v_pos)
+    # The two directions of a street share a street_id. Parallel edges between the same two
+    # nodes are paired in order (the k-th u->v edge with the k-th v->u edge), not merged.
+    low, high = np.minimum(u_pos, v_pos).astype(np.int64), np.maximum(u_pos, v_pos).astype(np.int64)
+    rank = pd.DataFrame({"low": low, "high": high, "forward": u_pos <= v_pos}).groupby(
+        ["low", "high", "forward"]).cumcount().to_numpy()  # fmt: skip
+    pair = pd.MultiIndex.from_arrays([low, high, rank])
     edges = pd.DataFrame({
         "u": u_pos, "v": v_pos,
         "street_id": pd.factorize(pair)[0].astype(np.int64),

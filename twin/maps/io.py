@@ -141,6 +141,11 @@ def read_map_layers(
             source=str(path),
         )
     frame = _read(path)
+    if kind == "Shapefile":
+        # dBase cuts column names to 10 characters and GDAL turns ':' into '_' on writing;
+        # give OSM tag columns their names back ("oneway_bic" is "oneway:bicycle").
+        shortened = {name[:10]: tag for tag in _OSM_TAGS for name in (tag, tag.replace(":", "_")) if len(name) > 10}
+        frame = frame.rename(columns={k: v for k, v in shortened.items() if k in frame.columns and v not in frame.columns})
     lamps = None
     if "highway" in frame.columns and len(frame):
         is_lamp = (frame["highway"] == "street_lamp").to_numpy() & (
