@@ -70,6 +70,7 @@ def _summary_table(summary: dict) -> Table:
     table.add_row("Streetlights", f"{summary['lamps']:,} ({by_source}), {summary['lamp_power_kw']:.1f} kW rated")
     table.add_row("Bounds", " ".join(f"{b:.1f}" for b in summary["bounds"]))
     table.add_row("Centre (lon, lat)", f"{summary['centre_lonlat'][0]:.5f}, {summary['centre_lonlat'][1]:.5f}")
+    table.add_row("Time zone", summary["timezone"])
     table.add_row("SHA-256", summary["source_hash"][:16] + "...")
     if summary.get("attribution"):
         table.add_row("Attribution", summary["attribution"])

@@ -63,3 +63,13 @@ def test_summary_counts_each_street_once(town):
     assert summary["lamps"] == len(town.lamps)
     lon, lat = summary["centre_lonlat"]
     assert lat == pytest.approx(60.17, abs=0.01) and lon == pytest.approx(24.94, abs=0.01)
+
+
+@pytest.mark.parametrize(
+    ("lat", "lon", "zone"),
+    [(60.17, 24.94, "Europe/Helsinki"), (40.71, -74.0, "America/New_York"), (-33.87, 151.21, "Australia/Sydney")],
+)
+def test_timezone_comes_from_the_maps_location(lat, lon, zone):
+    town = grid_town(rows=2, cols=2, origin_lat=lat, origin_lon=lon)
+    assert town.timezone() == zone
+    assert town.summary()["timezone"] == zone

@@ -186,6 +186,18 @@ class StreetNetwork:
         lon, lat = to_geo.transform((minx + maxx) / 2, (miny + maxy) / 2)
         return float(lon), float(lat)
 
+    def timezone(self) -> str:
+        """The IANA time zone at the network's centre (e.g. ``"Europe/Helsinki"``).
+
+        Looked up offline in the time zone boundaries that ``timezonefinder`` ships; a
+        point at sea gets its nautical ``Etc/GMT±h`` zone. A scenario without a
+        ``timezone`` takes this one.
+        """
+        from timezonefinder import TimezoneFinder
+
+        lon, lat = self.centre_lonlat()
+        return TimezoneFinder().timezone_at(lng=lon, lat=lat) or "UTC"
+
     def summary(self) -> dict:
         """Counts, street length by class, lamps, CRS and bounds, as plain values.
 
@@ -211,4 +223,5 @@ class StreetNetwork:
             "lamp_power_kw": round(float(self.lamps["power_w"].sum() / 1000), 3),
             "bounds": [round(float(b), 1) for b in self.edges.total_bounds],
             "centre_lonlat": [round(lon, 6), round(lat, 6)],
+            "timezone": self.timezone(),
         }
