@@ -135,6 +135,18 @@ def test_demo_writes_summary_and_map(capsys, tmp_path, grid_scenario):
     assert summary["nodes"] == 20 and summary["sample_trips_reached"] == summary["sample_trips"]
     assert (out / "map.png").stat().st_size > 10_000
     assert "Routed 2,000 random car trips" in stdout
+    # Provenance: the resolved scenario loads back as the same scenario, with the map's zone.
+    from twin.scenario import load_scenario
+
+    resolved = load_scenario(out / "scenario.resolved.yaml")
+    assert resolved.timezone == "Europe/Helsinki"
+    assert resolved.model_dump(exclude={"timezone"}) == load_scenario(grid_scenario).model_dump(exclude={"timezone"})
+    meta = json.loads((out / "meta.json").read_text())
+    assert meta["seed"] == 3 and len(meta["map"]["sha256"]) == 64
+    assert meta["versions"]["mesa"] >= "3.5" and meta["versions"]["twin"] == "0.1.0"
+    # Running again replaces the folder whole, leaving no staging folders behind.
+    assert run(capsys, "demo", str(grid_scenario), "--out", str(out))[0] == 0
+    assert sorted(p.name for p in out.parent.iterdir()) == ["demo", "tiny.yaml"]
 
 
 def test_console_script_exit_codes():

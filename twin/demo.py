@@ -21,6 +21,7 @@ from twin.maps.network import StreetNetwork
 from twin.maps.plot import plot_network
 from twin.maps.routing import route
 from twin.maps.spec import network_from_spec
+from twin.provenance import write_provenance
 from twin.scenario import load_scenario
 
 __all__ = ["DemoResult", "run_demo", "sample_car_trips"]
@@ -53,11 +54,13 @@ def sample_car_trips(network: StreetNetwork, n: int, *, rng: np.random.Generator
 
 def run_demo(scenario_path: str | os.PathLike, *, out: str | os.PathLike, overrides: Sequence[str] = (),
              trips: int = 2000) -> DemoResult:  # fmt: skip
-    """Run the demo on a scenario and write ``map.png`` and ``summary.json`` into ``out``.
+    """Run the demo on a scenario and write ``map.png``, ``summary.json``,
+    ``scenario.resolved.yaml`` and ``meta.json`` into ``out``.
 
     The folder appears complete or not at all: files are written to a temporary folder
     beside it, which then replaces it.
     """
+    started_run = time.perf_counter()
     scenario = load_scenario(scenario_path, overrides=overrides)
     network = network_from_spec(scenario.map, vehicle_spacing_m=scenario.traffic.vehicle_spacing_m)
     rng = np.random.default_rng(np.random.SeedSequence(scenario.seed))
@@ -83,9 +86,15 @@ def run_demo(scenario_path: str | os.PathLike, *, out: str | os.PathLike, overri
     try:
         plot_network(network, title=f"{scenario.name}: streets and streetlights").savefig(staging / "map.png")
         (staging / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-        if out.exists():
-            shutil.rmtree(out)
+        write_provenance(staging, scenario=scenario, network=network, wall_time_s=time.perf_counter() - started_run)
+        # Swap folders so that `out` always holds a complete run, the old one or the new.
+        previous = out.with_name(f".{out.name}-previous") if out.exists() else None
+        if previous is not None:
+            shutil.rmtree(previous, ignore_errors=True)
+            os.replace(out, previous)
         os.replace(staging, out)
+        if previous is not None:
+            shutil.rmtree(previous)
     finally:
         if staging.exists():
             shutil.rmtree(staging)
