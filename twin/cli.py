@@ -149,6 +149,13 @@ def maps_import(
     _out().print(f"Wrote {out}: {len(layers.streets):,} streets, {lamps:,} lamps")
 
 
+def _save_town(network, out: Path) -> None:
+    from twin.maps import save_network
+
+    save_network(network, out)
+    _out().print(f"Wrote {out}: {network.n_nodes:,} nodes, {network.n_edges:,} edges, {len(network.lamps):,} lamps")
+
+
 @maps_app.command("grid")
 def maps_grid(
     out: Annotated[Path, typer.Option(help="GeoPackage to write.")],
@@ -164,7 +171,6 @@ def maps_grid(
     origin_lon: float = 24.94,
 ) -> None:
     """Generate a grid town and save it as a GeoPackage."""
-    from twin.maps import save_network
     from twin.maps.synthetic import grid_town
 
     network = grid_town(
@@ -172,8 +178,7 @@ def maps_grid(
         arterial_speed_kmh=arterial_speed_kmh, local_lanes=local_lanes, arterial_lanes=arterial_lanes,
         origin_lat=origin_lat, origin_lon=origin_lon,
     )  # fmt: skip
-    save_network(network, out)
-    _out().print(f"Wrote {out}: {network.n_nodes:,} nodes, {network.n_edges:,} edges, {len(network.lamps):,} lamps")
+    _save_town(network, out)
 
 
 @maps_app.command("radial")
@@ -186,14 +191,12 @@ def maps_radial(
     origin_lon: float = 24.94,
 ) -> None:
     """Generate a radial town (ring roads and spokes) and save it as a GeoPackage."""
-    from twin.maps import save_network
     from twin.maps.synthetic import radial_town
 
     network = radial_town(
         rings=rings, spokes=spokes, ring_spacing_m=ring_spacing_m, origin_lat=origin_lat, origin_lon=origin_lon
     )
-    save_network(network, out)
-    _out().print(f"Wrote {out}: {network.n_nodes:,} nodes, {network.n_edges:,} edges, {len(network.lamps):,} lamps")
+    _save_town(network, out)
 
 
 @maps_app.command("plot")
