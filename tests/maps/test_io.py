@@ -362,3 +362,14 @@ def test_shapefile_gets_its_truncated_osm_tag_names_back(kit):
     net = load_network(path)
     first = net.edges[net.edges["street_id"] == net.edges["street_id"].iloc[0]]
     assert first["allows_car"].sum() == 1 and first["allows_bike"].sum() == 2
+
+
+def test_metres_in_a_file_read_as_degrees_are_a_map_error(kit):
+    # A GeoJSON without a "crs" member is read as WGS 84, so metric coordinates arrive "in degrees".
+    path = kit.folder / "metres.geojson"
+    path.write_text('{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"highway": '
+                    '"residential"}, "geometry": {"type": "LineString", "coordinates": [[385000, 6672000], '
+                    '[385100, 6672000]]}}]}')  # fmt: skip
+    message = _load_error(path)
+    assert message.startswith(f"{path}: the coordinates (385000, 6672000) are not longitude and latitude")
+    assert "EPSG:4326" in message and "save the file with its real CRS" in message

@@ -188,7 +188,22 @@ def to_metric_crs(frame: gpd.GeoDataFrame, *, crs: str | pyproj.CRS | None, sour
         return frame
     if len(frame) == 0:
         return frame.to_crs("EPSG:3857")
-    return frame.to_crs(frame.estimate_utm_crs())
+    minx, miny, maxx, maxy = frame.total_bounds
+    if frame.crs.is_geographic and not (-180 <= minx and maxx <= 180 and -90 <= miny and maxy <= 90):
+        # GDAL reads a GeoJSON without a "crs" member as WGS 84 whatever its numbers are.
+        x, y = (minx, miny) if abs(minx) > 180 or abs(miny) > 90 else (maxx, maxy)
+        raise MapDataError(
+            f"{source}: the coordinates ({x:.10g}, {y:.10g}) are not longitude and latitude, yet the map's CRS "
+            f"is {frame.crs.to_string()} (degrees); save the file with its real CRS (a GeoJSON without a "
+            "'crs' member is read as WGS 84), e.g. as a GeoPackage"
+        )
+    try:
+        utm = frame.estimate_utm_crs()
+    except RuntimeError:
+        raise MapDataError(
+            f"{source}: no UTM zone fits the map's extent in {frame.crs.to_string()}; check the map's CRS"
+        ) from None
+    return frame.to_crs(utm)
 
 
 def _in_crs_of(frame: gpd.GeoDataFrame, target: pyproj.CRS, *, assumed) -> gpd.GeoDataFrame:
