@@ -160,3 +160,22 @@ def test_console_script_exit_codes():
     assert bad.stderr.startswith("error: does-not-exist.yaml") and "Traceback" not in bad.stderr
     usage = subprocess.run([sys.executable, "-m", "twin", "validate"], capture_output=True, text=True, env=env)
     assert usage.returncode == 2
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["schema", "--out", "{tmp}"], "error: {tmp}: Is a directory; check the path"),
+        (["maps", "grid", "--out", "{grid}/g.gpkg"], "error: {grid}: File exists; check the path"),
+        (["maps", "plot", "{grid}", "--out", "{tmp}/map.txt"], "error: {tmp}/map.txt: cannot save a '.txt' image; use"),
+        (["maps", "grid", "--out", "{tmp}/g.gpkg", "--origin-lat", "95"], "error: {tmp}/g.gpkg: not written: --origin-lat"),
+        (["maps", "grid", "--out", "{tmp}/g.gpkg", "--local-speed-kmh", "-5"], "error: {tmp}/g.gpkg: not written: --local-speed-kmh must be a positive number"),
+        (["maps", "radial", "--out", "{tmp}/r.gpkg", "--origin-lat", "-85"], "error: {tmp}/r.gpkg: not written: --origin-lat"),
+    ],
+)
+def test_bad_output_paths_and_options_are_one_line_errors(capsys, tmp_path, grid_scenario, args, expected):
+    fill = {"tmp": str(tmp_path), "grid": str(grid_scenario)}
+    code, _, err = run(capsys, *(a.format(**fill) for a in args))
+    assert code == 2, err
+    assert err.startswith(expected.format(**fill)), err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err

@@ -7,6 +7,7 @@ exit with code 2; ``--debug`` shows the traceback instead. Warnings print as one
 from __future__ import annotations
 
 import json
+import re
 import sys
 import traceback
 import warnings
@@ -149,6 +150,15 @@ def maps_import(
     _out().print(f"Wrote {out}: {len(layers.streets):,} streets, {lamps:,} lamps")
 
 
+def _make_town(generator, out: Path, **params):
+    """Build a synthetic town; a parameter it refuses is a user error naming its option."""
+    try:
+        return generator(**params)
+    except ValueError as error:
+        message = re.sub(r"`(\w+)`", lambda m: "--" + m.group(1).replace("_", "-"), str(error))
+        raise TwinError(f"{out}: not written: {message}") from None
+
+
 def _save_town(network, out: Path) -> None:
     from twin.maps import save_network
 
@@ -173,10 +183,10 @@ def maps_grid(
     """Generate a grid town and save it as a GeoPackage."""
     from twin.maps.synthetic import grid_town
 
-    network = grid_town(
-        rows=rows, cols=cols, block_m=block_m, arterial_every=arterial_every, local_speed_kmh=local_speed_kmh,
-        arterial_speed_kmh=arterial_speed_kmh, local_lanes=local_lanes, arterial_lanes=arterial_lanes,
-        origin_lat=origin_lat, origin_lon=origin_lon,
+    network = _make_town(
+        grid_town, out, rows=rows, cols=cols, block_m=block_m, arterial_every=arterial_every,
+        local_speed_kmh=local_speed_kmh, arterial_speed_kmh=arterial_speed_kmh, local_lanes=local_lanes,
+        arterial_lanes=arterial_lanes, origin_lat=origin_lat, origin_lon=origin_lon,
     )  # fmt: skip
     _save_town(network, out)
 
@@ -193,8 +203,9 @@ def maps_radial(
     """Generate a radial town (ring roads and spokes) and save it as a GeoPackage."""
     from twin.maps.synthetic import radial_town
 
-    network = radial_town(
-        rings=rings, spokes=spokes, ring_spacing_m=ring_spacing_m, origin_lat=origin_lat, origin_lon=origin_lon
+    network = _make_town(
+        radial_town, out, rings=rings, spokes=spokes, ring_spacing_m=ring_spacing_m, origin_lat=origin_lat,
+        origin_lon=origin_lon,
     )
     _save_town(network, out)
 
@@ -233,6 +244,13 @@ def main(argv: list[str] | None = None) -> int:
                 traceback.print_exc()
             for line in str(error).splitlines():
                 sys.stderr.write(f"error: {line}\n")
+            return 2
+        except OSError as error:
+            # An output folder that cannot be made or written, a file where a folder should be.
+            if debug or error.filename is None:
+                raise
+            name = error.filename2 if error.filename2 is not None else error.filename
+            sys.stderr.write(f"error: {name}: {error.strerror}; check the path and that its folder can be written\n")
             return 2
     return 0
 

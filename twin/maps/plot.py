@@ -15,6 +15,7 @@ import shapely
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 
+from twin._errors import TwinError
 from twin.maps.network import StreetNetwork
 
 __all__ = ["plot_network", "save_figure"]
@@ -95,11 +96,14 @@ def plot_network(network: StreetNetwork, *, title: str | None = None, show_lamps
 def save_figure(fig: Figure, out: str | os.PathLike) -> Path:
     """Save a figure to a temporary file beside ``out``, then rename it into place."""
     out = Path(out)
+    kind = out.suffix.lstrip(".").lower() or "png"
+    if kind not in fig.canvas.get_supported_filetypes():
+        raise TwinError(f"{out}: cannot save a {out.suffix!r} image; use .png, .svg or .pdf")
     out.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(suffix=out.suffix, prefix=f".{out.stem}-", dir=out.parent)
     os.close(handle)
     try:
-        fig.savefig(temporary, format=out.suffix.lstrip(".") or "png")
+        fig.savefig(temporary, format=kind)
         os.replace(temporary, out)
     finally:
         if os.path.exists(temporary):
