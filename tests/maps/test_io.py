@@ -373,3 +373,13 @@ def test_metres_in_a_file_read_as_degrees_are_a_map_error(kit):
     message = _load_error(path)
     assert message.startswith(f"{path}: the coordinates (385000, 6672000) are not longitude and latitude")
     assert "EPSG:4326" in message and "save the file with its real CRS" in message
+
+
+def test_import_of_an_empty_street_layer_is_a_map_error(kit):
+    path = kit.folder / "empty.geojson"
+    path.write_text('{"type": "FeatureCollection", "features": []}')
+    out = kit.folder / "out" / "empty.gpkg"
+    with pytest.raises(MapDataError) as caught:
+        import_map(path, out)
+    assert str(caught.value) == f"{path}: the street layer is empty; choose the layer with streets (map.layer)"
+    assert not out.exists()

@@ -253,6 +253,8 @@ def import_map(
     once complete.
     """
     layers = read_map_layers(source, layer=layer, lamps_layer=lamps_layer, nodes_layer=nodes_layer)
+    if len(layers.streets) == 0:
+        raise MapDataError(f"{layers.source}: the street layer is empty; choose the layer with streets (map.layer)")
     streets = layers.streets.copy()
     for column in streets.columns:
         # GeoPackage has no list or dict columns; OSM tag lists are kept as text.
