@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +15,7 @@ from typing import Sequence
 
 import numpy as np
 
+from twin._output import write_folder
 from twin.maps.network import StreetNetwork
 from twin.maps.plot import plot_network
 from twin.maps.routing import route
@@ -45,11 +44,11 @@ def sample_car_trips(network: StreetNetwork, n: int, *, rng: np.random.Generator
     candidates = network.mode_nodes("car")
     if candidates.size < 2:
         raise ValueError("the network has fewer than two nodes with car access; cannot sample trips")
-    origins = rng.choice(candidates, size=n)
-    destinations = rng.choice(candidates, size=n)
-    same = origins == destinations
-    destinations[same] = candidates[(np.searchsorted(candidates, destinations[same]) + 1) % candidates.size]
-    return origins, destinations
+    first = rng.integers(0, candidates.size, size=n)
+    # Draw among the other candidates, then skip over the origin: uniform over destinations != origin.
+    second = rng.integers(0, candidates.size - 1, size=n)
+    second += second >= first
+    return candidates[first], candidates[second]
 
 
 def run_demo(scenario_path: str | os.PathLike, *, out: str | os.PathLike, overrides: Sequence[str] = (),
@@ -80,24 +79,12 @@ def run_demo(scenario_path: str | os.PathLike, *, out: str | os.PathLike, overri
         "mean_route_km": float(lengths[reached].mean() / 1000),
     }
 
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
-    try:
-        plot_network(network, title=f"{scenario.name}: streets and streetlights").savefig(staging / "map.png")
-        (staging / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-        write_provenance(staging, scenario=scenario, network=network, wall_time_s=time.perf_counter() - started_run)
-        # Swap folders so that `out` always holds a complete run, the old one or the new.
-        previous = out.with_name(f".{out.name}-previous") if out.exists() else None
-        if previous is not None:
-            shutil.rmtree(previous, ignore_errors=True)
-            os.replace(out, previous)
-        os.replace(staging, out)
-        if previous is not None:
-            shutil.rmtree(previous)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging)
+    def fill(folder: Path) -> None:
+        plot_network(network, title=f"{scenario.name}: streets and streetlights").savefig(folder / "map.png")
+        (folder / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+        write_provenance(folder, scenario=scenario, network=network, wall_time_s=time.perf_counter() - started_run)
+
+    out = write_folder(out, fill)
     return DemoResult(
         summary=summary, trips=trips, routing_s=routing_s, mean_freeflow_min=summary["mean_freeflow_min"],
         mean_route_km=summary["mean_route_km"], plot=out / "map.png", summary_file=out / "summary.json",
