@@ -123,7 +123,8 @@ def test_osm_pbf_loads(test_pbf):
 def test_osm_pbf_imported_to_a_geopackage_loads_to_the_same_network(test_pbf, tmp_path):
     path, net = test_pbf
     out = tmp_path / "imported.gpkg"
-    layers = import_map(path, out)
+    with pytest.warns(MapWarning, match="kept the largest strongly connected part"):  # import checks the map
+        layers = import_map(path, out)
     assert sorted(str(n) for n in __import__("pyogrio").list_layers(out)[:, 0]) == ["nodes", "streets"]
     assert len(layers.streets) > 0
     with pytest.warns(MapWarning, match="kept the largest strongly connected part"):
@@ -383,3 +384,36 @@ def test_import_of_an_empty_street_layer_is_a_map_error(kit):
         import_map(path, out)
     assert str(caught.value) == f"{path}: the street layer is empty; choose the layer with streets (map.layer)"
     assert not out.exists()
+
+
+def test_feature_numbers_in_errors_count_the_files_own_features(kit):
+    # Two lamps come first in the file, then a street, then a polygon: the polygon is feature 4.
+    rows = [
+        {"highway": "street_lamp", "geometry": shapely.Point(kit.x0, kit.y0)},
+        {"highway": "street_lamp", "geometry": shapely.Point(kit.x0 + 5, kit.y0)},
+        {"highway": "residential", "geometry": shapely.LineString([(kit.x0, kit.y0), (kit.x0 + 100, kit.y0)])},
+        {"highway": "residential", "geometry": shapely.box(kit.x0, kit.y0, kit.x0 + 10, kit.y0 + 10)},
+    ]
+    path = kit.write("mixed.geojson", gpd.GeoDataFrame(rows, geometry="geometry", crs=kit.crs))
+    with pytest.raises(MapDataError, match=r"feature 4 is a Polygon, not a line"):
+        load_network(path)
+
+
+def test_feature_numbers_survive_multi_part_lines(kit):
+    multi = shapely.MultiLineString([[(0, 0), (10, 0)], [(10, 0), (20, 0)], [(20, 0), (30, 0)]])
+    rows = [
+        {"highway": "residential", "geometry": shapely.affinity.translate(multi, kit.x0, kit.y0)},
+        {"highway": "residential", "geometry": shapely.Point(kit.x0, kit.y0)},
+    ]
+    path = kit.write("multi.geojson", gpd.GeoDataFrame(rows, geometry="geometry", crs=kit.crs))
+    with pytest.raises(MapDataError, match=r"feature 2 is a Point, not a line"):
+        load_network(path)
+
+
+def test_import_refuses_a_map_that_would_not_load(kit, tmp_path):
+    rows = [{"highway": "residential", "geometry": shapely.box(kit.x0, kit.y0, kit.x0 + 10, kit.y0 + 10)}]
+    source = kit.write("poly.geojson", gpd.GeoDataFrame(rows, geometry="geometry", crs=kit.crs))
+    out = tmp_path / "never.gpkg"
+    with pytest.raises(MapDataError, match=r"feature 1 is a Polygon, not a line"):
+        import_map(source, out)
+    assert not out.exists() and not list(tmp_path.glob(".never*"))

@@ -128,20 +128,28 @@ def build_network(
     return StreetNetwork(nodes=node_gdf, edges=edge_gdf, lamps=lamp_gdf, source=source, source_hash=source_hash)
 
 
+FEATURE_COLUMN = "_feature"
+"""Column holding each row's 1-based feature number in the source file, kept through lamp
+removal, multi-part splitting and segmenting so that errors point at the file's own feature."""
+
+
 def _feature_name(frame: pd.DataFrame, row: int) -> str:
+    number = int(frame[FEATURE_COLUMN].iloc[row]) if FEATURE_COLUMN in frame.columns else row + 1
     for name in _ID_COLUMNS:
         if name in frame.columns and pd.notna(frame[name].iloc[row]):
             value = _plain(frame[name].iloc[row])
             # An id column with gaps is read as floats: show 4236349, not 4236349.0.
             if isinstance(value, float) and value.is_integer():
                 value = int(value)
-            return f"feature {row + 1} ({name}={value})"
-    return f"feature {row + 1}"
+            return f"feature {number} ({name}={value})"
+    return f"feature {number}"
 
 
 def _checked_lines(streets: gpd.GeoDataFrame, *, source: str) -> gpd.GeoDataFrame:
     if len(streets) == 0:
         raise MapDataError(f"{source}: the street layer is empty; choose the layer with streets (map.layer)")
+    if FEATURE_COLUMN not in streets.columns:
+        streets = streets.assign(**{FEATURE_COLUMN: np.arange(1, len(streets) + 1)})
     geoms = streets.geometry.array
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     if missing.any():

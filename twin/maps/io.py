@@ -17,13 +17,14 @@ from pathlib import Path
 from typing import Mapping
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
 import pyproj
 import shapely
 
 from twin._errors import MapDataError
-from twin.maps.build import build_network
+from twin.maps.build import FEATURE_COLUMN, build_network
 from twin.maps.network import StreetNetwork
 
 __all__ = ["MapLayers", "read_map_layers", "load_network", "import_map", "save_network", "file_hash"]
@@ -152,7 +153,10 @@ def read_map_layers(
             shapely.get_type_id(frame.geometry.array) == shapely.GeometryType.POINT
         )
         if is_lamp.any():
+            # Number the streets as features of the file before the lamps are taken out.
+            frame = frame.assign(**{FEATURE_COLUMN: np.arange(1, len(frame) + 1)})
             lamps, frame = frame[is_lamp].reset_index(drop=True), frame[~is_lamp].reset_index(drop=True)
+            lamps = lamps.drop(columns=FEATURE_COLUMN)
     return MapLayers(streets=frame, nodes=None, lamps=lamps, source=str(path))
 
 
@@ -249,13 +253,18 @@ def import_map(
     """Convert a map (e.g. an ``.osm.pbf`` extract) into a GeoPackage twin loads quickly.
 
     The streets keep their tags and CRS, so the file stays a faithful copy of the source;
-    layers are named ``streets``, ``nodes`` and ``street_lamps``. The output appears only
-    once complete.
+    layers are named ``streets``, ``nodes`` and ``street_lamps``. The source is checked as
+    :func:`load_network` would check it first, and the output appears only once complete.
+
+    Raises
+    ------
+    MapDataError
+        If the source cannot be read or would not load as a network.
     """
     layers = read_map_layers(source, layer=layer, lamps_layer=lamps_layer, nodes_layer=nodes_layer)
-    if len(layers.streets) == 0:
-        raise MapDataError(f"{layers.source}: the street layer is empty; choose the layer with streets (map.layer)")
-    streets = layers.streets.copy()
+    # Never write a map twin cannot load: build it once, with the same checks and warnings.
+    build_network(layers.streets, nodes=layers.nodes, lamps=layers.lamps, source=layers.source)
+    streets = layers.streets.drop(columns=FEATURE_COLUMN, errors="ignore")
     for column in streets.columns:
         # GeoPackage has no list or dict columns; OSM tag lists are kept as text.
         if streets[column].dtype == object and column != streets.geometry.name:
