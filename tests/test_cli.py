@@ -179,3 +179,26 @@ def test_bad_output_paths_and_options_are_one_line_errors(capsys, tmp_path, grid
     assert code == 2, err
     assert err.startswith(expected.format(**fill)), err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_set_on_a_map_file_is_refused_not_ignored(capsys):
+    code, _, err = run(capsys, "maps", "info", str(ROOT / "maps" / "helsinki.gpkg"), "--set", "map.lamp_snap_m=25")
+    assert code == 2
+    assert "--set changes scenario keys, and this is a map file" in err
+
+
+def test_validate_show_prints_a_scenario_that_loads_back_the_same(capsys, grid_scenario, tmp_path):
+    from twin.scenario import load_scenario
+
+    code, out, _ = run(capsys, "validate", str(grid_scenario), "--show", "--set", "lighting.dim_level=0.25")
+    assert code == 0
+    copy = tmp_path / "resolved.yaml"
+    copy.write_text(out, encoding="utf-8")
+    assert load_scenario(copy) == load_scenario(grid_scenario, overrides=["lighting.dim_level=0.25"])
+
+
+def test_usage_errors_are_plain_text_with_exit_code_2():
+    bad = subprocess.run([sys.executable, "-m", "twin", "maps", "grid", "--out", "g.gpkg", "--rows", "1"],
+                         capture_output=True, text=True)  # fmt: skip
+    assert bad.returncode == 2
+    assert "Invalid value for '--rows'" in bad.stderr and "╭" not in bad.stderr

@@ -28,8 +28,11 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain usage errors ("Error: Invalid value for '--rows' ..."), not a boxed panel.
+    rich_markup_mode=None,
 )
-maps_app = typer.Typer(help="Inspect, import, generate and plot street maps.", no_args_is_help=True)
+maps_app = typer.Typer(help="Inspect, import, generate and plot street maps.", no_args_is_help=True,
+                       rich_markup_mode=None)  # fmt: skip
 app.add_typer(maps_app, name="maps")
 
 SetOption = Annotated[
@@ -53,6 +56,8 @@ def _load_network_from(path: Path, *, overrides: list[str] | None = None, lamp_s
 
         scenario = load_scenario(path, overrides=overrides or ())
         return network_from_spec(scenario.map, vehicle_spacing_m=scenario.traffic.vehicle_spacing_m)
+    if overrides:
+        raise TwinError(f"{path}: --set changes scenario keys, and this is a map file; give a scenario .yaml instead")
     return load_network(path, **({"lamp_snap_m": lamp_snap_m} if lamp_snap_m is not None else {}))
 
 
@@ -82,12 +87,18 @@ def _summary_table(summary: dict) -> Table:
 def validate(
     scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
     set_: SetOption = None,
+    show: Annotated[bool, typer.Option("--show", help="Print the scenario with every default filled in.")] = False,
 ) -> None:
-    """Check a scenario file and print its fully resolved form."""
+    """Check a scenario file (and its overrides); with --show, print it fully resolved."""
+    import yaml
+
     from twin.scenario import load_scenario
 
     loaded = load_scenario(scenario, overrides=set_ or ())
-    _out().print(f"[green]ok[/green] {scenario}: scenario {loaded.name!r} is valid")
+    if show:
+        sys.stdout.write(yaml.safe_dump(loaded.model_dump(mode="json"), sort_keys=False, allow_unicode=True))
+    else:
+        _out().print(f"[green]ok[/green] {scenario}: scenario {loaded.name!r} is valid")
 
 
 @app.command()
@@ -197,6 +208,10 @@ def maps_radial(
     rings: Annotated[int, typer.Option(min=1)] = 5,
     spokes: Annotated[int, typer.Option(min=3)] = 8,
     ring_spacing_m: Annotated[float, typer.Option(min=10)] = 250.0,
+    ring_speed_kmh: float = 30.0,
+    spoke_speed_kmh: float = 50.0,
+    ring_lanes: Annotated[int, typer.Option(min=1)] = 1,
+    spoke_lanes: Annotated[int, typer.Option(min=1)] = 2,
     origin_lat: float = 60.17,
     origin_lon: float = 24.94,
 ) -> None:
@@ -204,9 +219,10 @@ def maps_radial(
     from twin.maps.synthetic import radial_town
 
     network = _make_town(
-        radial_town, out, rings=rings, spokes=spokes, ring_spacing_m=ring_spacing_m, origin_lat=origin_lat,
+        radial_town, out, rings=rings, spokes=spokes, ring_spacing_m=ring_spacing_m, ring_speed_kmh=ring_speed_kmh,
+        spoke_speed_kmh=spoke_speed_kmh, ring_lanes=ring_lanes, spoke_lanes=spoke_lanes, origin_lat=origin_lat,
         origin_lon=origin_lon,
-    )
+    )  # fmt: skip
     _save_town(network, out)
 
 
