@@ -470,3 +470,22 @@ def test_a_network_of_one_way_dead_ends_is_refused(kit):
     chain = kit.lines(([(0, 0), (100, 0)], {"highway": "motorway"}), ([(100, 0), (200, 0)], {"highway": "motorway"}))
     with pytest.raises(MapDataError, match=r"^town\.gpkg: no part of the street network can be travelled both ways.*oneway tags.*keep_largest_component"):
         build_network(chain, source="town.gpkg")
+
+
+def test_road_class_override_for_a_class_the_map_lacks_warns_with_a_suggestion(kit):
+    with pytest.warns(MapWarning, match=r"map.road_classes.residental: no street in the map has this class.*"
+                                        r"did you mean 'residential'\?"):
+        build_network(kit.tiny_streets(), road_classes={"residental": {"speed_kmh": 20}})
+
+
+def test_map_crs_rescues_a_geojson_of_metres_read_as_degrees(kit, edges_of):
+    metres = kit.tiny_streets()
+    mislabelled = metres.set_crs("EPSG:4326", allow_override=True)
+    net = build_network(mislabelled, crs=kit.crs)
+    assert net.edges["length_m"].sum() == pytest.approx(build_network(metres).edges["length_m"].sum())
+
+
+def test_map_crs_that_contradicts_a_plausible_file_crs_is_ignored_with_a_warning(kit):
+    with pytest.warns(MapWarning, match=r"map.crs EPSG:3879 is ignored because the file says its CRS is EPSG:3067"):
+        net = build_network(kit.tiny_streets(), crs="EPSG:3879")
+    assert net.crs.to_epsg() == 3067

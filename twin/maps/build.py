@@ -18,6 +18,7 @@ class table (:mod:`twin.maps.road_classes`).
 
 from __future__ import annotations
 
+import difflib
 import warnings
 from typing import Mapping
 
@@ -33,7 +34,7 @@ from twin._errors import MapDataError, MapWarning
 from twin.maps import _tags
 from twin.maps.lamps import place_lamps_along, snap_lamps
 from twin.maps.network import EDGE_COLUMNS, MODES, NODE_COLUMNS, StreetNetwork
-from twin.maps.road_classes import RoadClass, road_class_table
+from twin.maps.road_classes import ROAD_CLASSES, RoadClass, road_class_table
 
 __all__ = ["build_network", "to_metric_crs"]
 
@@ -93,6 +94,7 @@ def build_network(
     """
     table = road_class_table(road_classes)
     streets = _checked_lines(streets, source=source)
+    streets = _declared_crs(streets, crs=crs, source=source)
     data_crs = streets.crs if streets.crs is not None else crs
     streets = to_metric_crs(streets, crs=crs, source=source)
     if nodes is not None:
@@ -113,6 +115,7 @@ def build_network(
     edges["storage_veh"] = np.maximum(1.0, edges["length_m"] * edges["lanes"] / vehicle_spacing_m)
     edges["freeflow_s"] = edges["length_m"] / edges["speed_mps"]
     edges, node_frame = _drop_disconnected(edges, node_frame, keep_largest=keep_largest_component, source=source)
+    _warn_unused_road_classes(road_classes or {}, set(edges["road_class"]), source=source)
 
     edge_gdf = gpd.GeoDataFrame(edges[list(EDGE_COLUMNS)], geometry="geometry", crs=streets.crs)
     node_gdf = gpd.GeoDataFrame(
@@ -131,6 +134,20 @@ def build_network(
 FEATURE_COLUMN = "_feature"
 """Column holding each row's 1-based feature number in the source file, kept through lamp
 removal, multi-part splitting and segmenting so that errors point at the file's own feature."""
+
+
+def _warn_unused_road_classes(overrides: Mapping[str, object], used: set[str], *, source: str) -> None:
+    """Say so when map.road_classes names a class no street has: almost always a typo."""
+    for name in overrides:
+        if name not in used:
+            close = difflib.get_close_matches(name, sorted(used | set(ROAD_CLASSES)), n=1)
+            hint = f"did you mean '{close[0]}'?" if close else f"the map's classes are {', '.join(sorted(used))}"
+            warnings.warn(
+                f"{source}: map.road_classes.{name}: no street in the map has this class, so the override "
+                f"changes nothing; {hint}",
+                MapWarning,
+                stacklevel=3,
+            )
 
 
 def _feature_name(frame: pd.DataFrame, row: int) -> str:
@@ -178,6 +195,34 @@ def _checked_lines(streets: gpd.GeoDataFrame, *, source: str) -> gpd.GeoDataFram
     return streets.reset_index(drop=True)
 
 
+def _in_degree_range(frame: gpd.GeoDataFrame) -> bool:
+    minx, miny, maxx, maxy = frame.total_bounds
+    return bool(-180 <= minx and maxx <= 180 and -90 <= miny and maxy <= 90)
+
+
+def _declared_crs(frame: gpd.GeoDataFrame, *, crs: str | pyproj.CRS | None, source: str) -> gpd.GeoDataFrame:
+    """Settle a file's own CRS against the one a scenario names (``map.crs``).
+
+    The scenario's CRS wins where the file's cannot be right: numbers far outside degrees
+    in a file read as WGS 84 (GDAL reads any GeoJSON without a ``crs`` member so). Where
+    both are plausible and differ, the file's own CRS is kept and a warning says so.
+    """
+    if frame.crs is None or crs is None or len(frame) == 0:
+        return frame
+    named = pyproj.CRS.from_user_input(crs)
+    if named == frame.crs:
+        return frame
+    if frame.crs.is_geographic and not _in_degree_range(frame):
+        return frame.set_crs(named, allow_override=True)
+    warnings.warn(
+        f"{source}: map.crs {named.to_string()} is ignored because the file says its CRS is "
+        f"{frame.crs.to_string()}; remove map.crs, or fix the file's CRS if it is wrong",
+        MapWarning,
+        stacklevel=3,
+    )
+    return frame
+
+
 def to_metric_crs(frame: gpd.GeoDataFrame, *, crs: str | pyproj.CRS | None, source: str) -> gpd.GeoDataFrame:
     """Return the frame in a projected metric CRS.
 
@@ -197,13 +242,13 @@ def to_metric_crs(frame: gpd.GeoDataFrame, *, crs: str | pyproj.CRS | None, sour
     if len(frame) == 0:
         return frame.to_crs("EPSG:3857")
     minx, miny, maxx, maxy = frame.total_bounds
-    if frame.crs.is_geographic and not (-180 <= minx and maxx <= 180 and -90 <= miny and maxy <= 90):
+    if frame.crs.is_geographic and not _in_degree_range(frame):
         # GDAL reads a GeoJSON without a "crs" member as WGS 84 whatever its numbers are.
         x, y = (minx, miny) if abs(minx) > 180 or abs(miny) > 90 else (maxx, maxy)
         raise MapDataError(
             f"{source}: the coordinates ({x:.10g}, {y:.10g}) are not longitude and latitude, yet the map's CRS "
             f"is {frame.crs.to_string()} (degrees); save the file with its real CRS (a GeoJSON without a "
-            "'crs' member is read as WGS 84), e.g. as a GeoPackage"
+            "'crs' member is read as WGS 84), e.g. as a GeoPackage, or name it in map.crs"
         )
     try:
         utm = frame.estimate_utm_crs()
