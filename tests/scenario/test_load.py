@@ -427,3 +427,9 @@ def test_a_valid_date_loads_as_a_date(write):
 
     path = write("name: x\nmap: {synthetic: {kind: grid}}\ndate: 2026-06-21\n")
     assert load_scenario(path).date == dt.date(2026, 6, 21)
+
+
+@pytest.mark.parametrize("seed", ["true", "1.5", "'7'"])
+def test_seed_must_be_a_whole_number_not_a_bool_or_text(write, seed):
+    path = write(f"name: x\nmap: {{synthetic: {{kind: grid}}}}\nseed: {seed}\n")
+    assert single_line(path).startswith(f"{path}: seed: ")

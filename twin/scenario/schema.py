@@ -212,7 +212,7 @@ class Scenario(BaseModel):
 
     name: str = Field(min_length=1, description="a short name for the run")
     description: str = Field("", description="free text about the scenario")
-    seed: int = Field(0, ge=0, description="seed of the random numbers, a whole number")
+    seed: int = Field(0, ge=0, strict=True, description="seed of the random numbers, a whole number")
     map: MapSpec = Field(description="the street network")
     date: dt.date = Field(
         DEFAULT_DATE, description="the simulated day, e.g. 2026-01-15 (a winter weekday)"
