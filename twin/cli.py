@@ -42,6 +42,14 @@ SetOption = Annotated[
 DEFAULT_SCENARIO = Path("scenarios/helsinki-baseline.yaml")
 
 
+def _bundled_scenario() -> Path:
+    """The bundled baseline: in the current folder, or in the checkout twin is installed from."""
+    for root in (Path.cwd(), Path(__file__).resolve().parents[1]):
+        if (root / DEFAULT_SCENARIO).is_file():
+            return root / DEFAULT_SCENARIO
+    raise TwinError(f"{DEFAULT_SCENARIO}: not found here; run from the twin folder or name a scenario file")
+
+
 def _out() -> Console:
     return Console(highlight=False, soft_wrap=True)
 
@@ -117,14 +125,16 @@ def schema(
 
 @app.command()
 def demo(
-    scenario: Annotated[Path, typer.Argument(help="Scenario to show.")] = DEFAULT_SCENARIO,
+    scenario: Annotated[
+        Optional[Path], typer.Argument(help="Scenario to show (default: the bundled Helsinki baseline).")
+    ] = None,
     out: Annotated[Path, typer.Option(help="Folder for the demo's outputs.")] = Path("out/demo"),
     set_: SetOption = None,
 ) -> None:
     """Load the bundled city, summarise its streets and lights, route sample trips and plot it."""
     from twin.demo import run_demo
 
-    result = run_demo(scenario, out=out, overrides=set_ or ())
+    result = run_demo(scenario or _bundled_scenario(), out=out, overrides=set_ or ())
     console = _out()
     console.print(_summary_table(result.summary))
     console.print(
