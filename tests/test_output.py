@@ -68,3 +68,21 @@ def test_relative_dot_resolves(tmp_path, monkeypatch):
     monkeypatch.chdir(work)
     out = write_folder(".", fill_with("a"))
     assert out == work.resolve() and (work / "result.txt").exists()
+
+
+def test_a_failed_swap_puts_the_previous_output_back(tmp_path, monkeypatch):
+    import os
+
+    write_folder(tmp_path / "run", fill_with("a"))
+    real_replace = os.replace
+
+    def replace_failing_on_staging(src, dst):
+        if ".run-staging-" in str(src):
+            raise PermissionError(13, "Permission denied", str(dst))
+        return real_replace(src, dst)
+
+    monkeypatch.setattr("twin._output.os.replace", replace_failing_on_staging)
+    with pytest.raises(PermissionError):
+        write_folder(tmp_path / "run", fill_with("b"))
+    assert (tmp_path / "run" / "result.txt").read_text() == "a"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]

@@ -61,7 +61,12 @@ def write_folder(out: str | os.PathLike, fill: Callable[[Path], None]) -> Path:
         if out.exists():
             shutil.rmtree(previous, ignore_errors=True)
             os.replace(out, previous)
-        os.replace(staging, out)
+        try:
+            os.replace(staging, out)
+        except OSError:
+            if previous.exists() and not out.exists():
+                os.replace(previous, out)  # put the old run back rather than lose it
+            raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
         shutil.rmtree(previous, ignore_errors=True)

@@ -67,8 +67,9 @@ def run_demo(scenario_path: str | os.PathLike, *, out: str | os.PathLike, overri
     started = time.perf_counter()
     routes = route(network, origins, destinations, mode="car")
     routing_s = time.perf_counter() - started
-    lengths = np.add.reduceat(network.edges["length_m"].to_numpy()[routes.edges], routes.offsets[:-1]) \
-        if routes.edges.size else np.zeros(len(routes))  # fmt: skip
+    pair_of_edge = np.repeat(np.arange(len(routes)), routes.hops)
+    lengths = np.bincount(pair_of_edge, weights=network.edges["length_m"].to_numpy()[routes.edges],
+                          minlength=len(routes))  # fmt: skip
     reached = routes.reachable & (np.diff(routes.offsets) > 0)
     summary = network.summary() | {
         "scenario": scenario.name,
