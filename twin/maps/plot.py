@@ -61,7 +61,8 @@ def plot_network(network: StreetNetwork, *, title: str | None = None, show_lamps
             continue
         coords, index = shapely.get_coordinates(part.geometry.array, return_index=True)
         lines = np.split(coords, np.flatnonzero(np.diff(index)) + 1)
-        ax.add_collection(LineCollection(lines, colors=colour, linewidths=width, label=f"{label} ({len(part)})"))
+        km = part["length_m"].sum() / 1000
+        ax.add_collection(LineCollection(lines, colors=colour, linewidths=width, label=f"{label} ({km:.1f} km)"))
     if show_lamps and len(network.lamps):
         xy = shapely.get_coordinates(network.lamps.geometry.array)
         ax.scatter(xy[:, 0], xy[:, 1], s=6, c=_LAMP_COLOUR, edgecolors="black", linewidths=0.3, zorder=3,
