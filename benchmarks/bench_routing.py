@@ -33,7 +33,7 @@ def bench(network: StreetNetwork, n_pairs: int, rng: np.random.Generator, label:
     """Route ``n_pairs`` random pairs of car nodes on ``network`` and print the figures."""
     graph = network.graph("car")  # built once and cached; not part of routing time
     # Only nodes cars can use: a real map also has footway-only nodes.
-    car_nodes = np.flatnonzero((np.diff(graph.indptr) > 0) | (np.bincount(graph.heads, minlength=graph.n_nodes) > 0))
+    car_nodes = network.mode_nodes("car")
     orig = rng.choice(car_nodes, n_pairs)
     dest = rng.choice(car_nodes, n_pairs)
     tracemalloc.start()

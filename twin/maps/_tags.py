@@ -13,7 +13,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from twin.maps.road_classes import FALLBACK_CLASS, RoadClass
+from twin.maps.road_classes import FALLBACK_CLASS, RoadClass, class_values
 
 __all__ = ["column", "road_classes_of", "maxspeed_kmh", "lanes_total", "lit_flags", "mode_flags"]
 
@@ -115,7 +115,7 @@ def mode_flags(frame: pd.DataFrame, classes: pd.Series, table: dict[str, RoadCla
         (walking is allowed both ways wherever it is allowed).
     """
     def class_flag(attr: str) -> np.ndarray:
-        return np.array(classes.map({name: getattr(rc, attr) for name, rc in table.items()}), dtype=bool)
+        return np.array(class_values(classes, table, attr), dtype=bool)  # a writable copy
 
     car, bike, walk, class_oneway = (class_flag(a) for a in ("car", "bike", "walk", "oneway"))
     class_car = car.copy()

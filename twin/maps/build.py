@@ -34,7 +34,7 @@ from twin._errors import MapDataError, MapWarning
 from twin.maps import _tags
 from twin.maps.lamps import place_lamps_along, snap_lamps
 from twin.maps.network import EDGE_COLUMNS, MODES, NODE_COLUMNS, StreetNetwork
-from twin.maps.road_classes import ROAD_CLASSES, RoadClass, road_class_table
+from twin.maps.road_classes import ROAD_CLASSES, RoadClass, class_values, road_class_table
 
 __all__ = ["build_network", "to_metric_crs"]
 
@@ -397,7 +397,7 @@ def _directed_from_tags(segments: gpd.GeoDataFrame, table: dict[str, RoadClass],
     """Make one directed edge per permitted direction of each street segment."""
     highway = _tags.column(segments, "highway" if "highway" in segments.columns else "road_class")
     classes = _tags.road_classes_of(highway, table)
-    rc = {attr: classes.map({k: getattr(c, attr) for k, c in table.items()}) for attr in
+    rc = {attr: pd.Series(class_values(classes, table, attr), index=segments.index) for attr in
           ("speed_kmh", "lanes", "capacity_vph_per_lane", "lit_by_default")}  # fmt: skip
     speed_kmh = _tags.maxspeed_kmh(_tags.column(segments, "maxspeed")).fillna(rc["speed_kmh"]).to_numpy(float)
     total_lanes = _tags.lanes_total(_tags.column(segments, "lanes")).to_numpy(float)
@@ -450,7 +450,7 @@ def _directed_table(streets, nodes, table: dict[str, RoadClass], *, source: str)
     classes = _tags.road_classes_of(highway, table)
 
     def default(attr: str) -> np.ndarray:
-        return classes.map({k: getattr(c, attr) for k, c in table.items()}).to_numpy(dtype=bool)
+        return class_values(classes, table, attr).astype(bool)
 
     def flag(column: str, fallback: np.ndarray) -> np.ndarray:
         if column not in streets.columns:

@@ -16,7 +16,7 @@ import shapely
 
 from twin._errors import MapDataError, MapWarning
 from twin.maps.network import LAMP_COLUMNS
-from twin.maps.road_classes import RoadClass
+from twin.maps.road_classes import RoadClass, class_values
 
 __all__ = ["snap_lamps", "place_lamps_along"]
 
@@ -42,10 +42,6 @@ def _lamp_frame(edge_ids, street_ids, offsets, power_w, technology, source, geom
         geometry=gpd.GeoSeries(geometry, crs=crs),
     )
     return frame[list(LAMP_COLUMNS)]
-
-
-def _class_values(classes: pd.Series, table: dict[str, RoadClass], attr: str) -> np.ndarray:
-    return classes.map({name: getattr(rc, attr) for name, rc in table.items()}).to_numpy()
 
 
 def snap_lamps(
@@ -102,8 +98,8 @@ def snap_lamps(
     points = geoms[lamp_rows]
     offsets = shapely.line_locate_point(chosen.geometry.array, points)
     snapped = shapely.line_interpolate_point(chosen.geometry.array, offsets)
-    power = _class_values(chosen["road_class"], table, "lamp_power_w").astype(float)
-    technology = _class_values(chosen["road_class"], table, "lamp_technology").astype(object)
+    power = class_values(chosen["road_class"], table, "lamp_power_w").astype(float)
+    technology = class_values(chosen["road_class"], table, "lamp_technology").astype(object)
     if "power_w" in lamps.columns:
         given = pd.to_numeric(lamps["power_w"], errors="coerce").to_numpy(float)[lamp_rows]
         power = np.where(given > 0, given, power)
@@ -124,7 +120,7 @@ def place_lamps_along(edges: gpd.GeoDataFrame, table: dict[str, RoadClass]) -> g
     streets shorter than half a spacing left to the lamps of their neighbours.
     """
     streets = _street_edges(edges[edges["lit"].to_numpy(dtype=bool)])
-    spacing = _class_values(streets["road_class"], table, "lamp_spacing_m").astype(float)
+    spacing = class_values(streets["road_class"], table, "lamp_spacing_m").astype(float)
     length = streets["length_m"].to_numpy(float)
     count = np.round(length / spacing).astype(np.int64)
     street_of = np.repeat(np.arange(len(streets)), count)
@@ -135,7 +131,7 @@ def place_lamps_along(edges: gpd.GeoDataFrame, table: dict[str, RoadClass]) -> g
     points = shapely.line_interpolate_point(chosen.geometry.array, offsets)
     return _lamp_frame(
         chosen.index.to_numpy(), chosen["street_id"], offsets,
-        _class_values(chosen["road_class"], table, "lamp_power_w"),
-        _class_values(chosen["road_class"], table, "lamp_technology"),
+        class_values(chosen["road_class"], table, "lamp_power_w"),
+        class_values(chosen["road_class"], table, "lamp_technology"),
         np.full(street_of.size, "placed", dtype=object), points, edges.crs,
     )  # fmt: skip

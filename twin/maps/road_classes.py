@@ -26,7 +26,10 @@ from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Literal, Mapping
 
-__all__ = ["RoadClass", "ROAD_CLASSES", "FALLBACK_CLASS", "road_class_table"]
+import numpy as np
+import pandas as pd
+
+__all__ = ["RoadClass", "ROAD_CLASSES", "FALLBACK_CLASS", "road_class_table", "class_values"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,3 +138,18 @@ def road_class_table(
         given = {key: value for key, value in fields.items() if value is not None}
         table[name] = replace(table.get(name, ROAD_CLASSES[FALLBACK_CLASS]), **given)
     return table
+
+
+def class_values(classes: pd.Series, table: Mapping[str, RoadClass], attr: str) -> np.ndarray:
+    """Return one attribute of the road class table for each street, by its class.
+
+    Parameters
+    ----------
+    classes
+        Road class of each street (every value a key of ``table``).
+    table
+        The road class table, e.g. from :func:`road_class_table`.
+    attr
+        A :class:`RoadClass` field, e.g. ``"lamp_power_w"``.
+    """
+    return classes.map({name: getattr(rc, attr) for name, rc in table.items()}).to_numpy()
