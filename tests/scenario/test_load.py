@@ -234,7 +234,7 @@ def test_literal_lists_choices_and_suggests(write):
         single_line(path)
     )
     path = write(with_(MINIMAL, lighting={"controller": "zzz"}))
-    assert "use one of 'always_on', 'part_night', 'traffic_adaptive', 'presence'" in (
+    assert "use one of 'always_on', 'part_night', 'traffic_stepped', 'presence'" in (
         single_line(path)
     )
 

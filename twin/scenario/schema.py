@@ -112,7 +112,7 @@ class LightingSpec(BaseModel):
 
     model_config = MODEL_CONFIG
 
-    controller: Literal["always_on", "part_night", "traffic_adaptive", "presence"] = Field(
+    controller: Literal["always_on", "part_night", "traffic_stepped", "presence"] = Field(
         "always_on", description="the control strategy of the streetlights"
     )
     dim_level: float = Field(0.5, ge=0, le=1.0, description="a fraction of full power")

@@ -1,0 +1,1 @@
+"""Synthetic residents, their daily activity plans, mode choice, and explicit trip tables."""
