@@ -38,7 +38,7 @@ def test_minimal_scenario_has_documented_defaults():
     assert s.lighting.dim_level == 0.5
     assert s.interventions == []
     assert s.traffic.iterations == 1
-    assert s.outputs.timeseries_step_s == 900.0
+    assert s.traffic.stuck_s == 300.0 and s.emissions.car_kg_per_km == 0.17
     assert isinstance(s.map.synthetic, GridTown)
     assert (s.map.synthetic.rows, s.map.synthetic.cols, s.map.synthetic.block_m) == (
         10,

@@ -27,6 +27,7 @@ from twin.scenario.map_spec import GridTown, MapSpec, RadialTown, RoadClassOverr
 __all__ = [
     "DEFAULT_DATE",
     "DemandSpec",
+    "EmissionsSpec",
     "GridTown",
     "InterventionSpec",
     "LightingSpec",
@@ -176,9 +177,6 @@ class OutputSpec(BaseModel):
         Path("runs"), description="folder for run results, relative to the scenario file"
     )
     person_level: bool = Field(False, description="also write one row per person and trip")
-    timeseries_step_s: float = Field(
-        900.0, gt=0, le=DAY_S, description="interval of the time series, in seconds"
-    )
 
 
 class TrafficSpec(BaseModel):
@@ -194,6 +192,34 @@ class TrafficSpec(BaseModel):
         7.5, gt=0, le=50,
         description="road length one queued vehicle takes, in metres; storage capacity is "
         "length x lanes / spacing",
+    )
+    stuck_s: float = Field(
+        300.0, gt=0, le=DAY_S,
+        description="gridlock guard: a vehicle blocked this long at the head of a queue is "
+        "moved into the full street ahead (SUMO's time-to-teleport is 300 s), in seconds",
+    )
+    walk_speed_mps: float = Field(
+        1.3, gt=0, le=3, description="walking speed, in metres per second (HCM: 1.2-1.4)"
+    )
+    bike_speed_mps: float = Field(
+        4.2, gt=0, le=12, description="cycling speed, in metres per second (4.2 = 15 km/h)"
+    )
+
+
+class EmissionsSpec(BaseModel):
+    """Emission factors that turn energy and vehicle-kilometres into CO2."""
+
+    model_config = MODEL_CONFIG
+
+    electricity_kg_per_kwh: float = Field(
+        0.25, ge=0, le=2,
+        description="CO2e per kWh of grid electricity, in kg (EEA: EU-27 average about 0.25 "
+        "in 2022; use the city's own grid factor)",
+    )
+    car_kg_per_km: float = Field(
+        0.17, ge=0, le=2,
+        description="CO2e per car-km, in kg (UK DESNZ 2024 conversion factors, average car: "
+        "about 0.17)",
     )
 
 
@@ -235,6 +261,7 @@ class Scenario(BaseModel):
     )
     outputs: OutputSpec = Field(default_factory=OutputSpec, description="what a run writes")
     traffic: TrafficSpec = Field(default_factory=TrafficSpec, description="traffic engine")
+    emissions: EmissionsSpec = Field(default_factory=EmissionsSpec, description="CO2 factors")
 
     @model_validator(mode="before")
     @classmethod
@@ -245,7 +272,7 @@ class Scenario(BaseModel):
         data = {
             key: value
             for key, value in data.items()
-            if not (value is None and key in {"lighting", "outputs", "traffic", "interventions"})
+            if not (value is None and key in {"lighting", "outputs", "traffic", "interventions", "emissions"})
         }
         if data.get("population") is None and data.get("demand") is None:
             data["population"] = {}
