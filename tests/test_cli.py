@@ -20,6 +20,7 @@ name: tiny-grid
 seed: 3
 map:
   synthetic: {kind: grid, rows: 4, cols: 5, block_m: 100, arterial_every: 2}
+population: {residents: 150}
 outputs:
   dir: out
 """
@@ -127,14 +128,14 @@ def test_maps_plot_writes_a_png(capsys, tmp_path, grid_scenario):
     assert not [p for p in out.parent.iterdir() if p.name.startswith(".")], "temporary files left behind"
 
 
-def test_demo_writes_summary_and_map(capsys, tmp_path, grid_scenario):
+def test_demo_writes_a_run_folder_with_pictures(capsys, tmp_path, grid_scenario):
     out = tmp_path / "demo"
-    code, stdout, err = run(capsys, "demo", str(grid_scenario), "--out", str(out))
+    code, stdout, err = run(capsys, "demo", str(grid_scenario), "--out", str(out), "--quiet")
     assert code == 0, err
-    summary = json.loads((out / "summary.json").read_text())
-    assert summary["nodes"] == 20 and summary["sample_trips_reached"] == summary["sample_trips"]
-    assert (out / "map.png").stat().st_size > 10_000
-    assert "Routed 2,000 random car trips" in stdout
+    for name in ("trips.parquet", "links.parquet", "lights.parquet", "timeseries.parquet", "kpis.json"):
+        assert (out / name).is_file(), name
+    assert (out / "map.png").stat().st_size > 10_000 and (out / "day.png").stat().st_size > 10_000
+    assert "Lighting energy" in stdout and "Wrote run folder" in stdout
     # Provenance: the resolved scenario loads back as the same scenario, with the map's zone.
     from twin.scenario import load_scenario
 
@@ -145,8 +146,36 @@ def test_demo_writes_summary_and_map(capsys, tmp_path, grid_scenario):
     assert meta["seed"] == 3 and len(meta["map"]["sha256"]) == 64
     assert meta["versions"]["mesa"] >= "3.5" and meta["versions"]["twin"] == "0.1.0"
     # Running again replaces the folder whole, leaving no staging folders behind.
-    assert run(capsys, "demo", str(grid_scenario), "--out", str(out))[0] == 0
+    assert run(capsys, "demo", str(grid_scenario), "--out", str(out), "--quiet")[0] == 0
     assert sorted(p.name for p in out.parent.iterdir()) == ["demo", "tiny.yaml"]
+
+
+def test_run_writes_the_run_folder_that_load_run_reads(capsys, tmp_path, grid_scenario):
+    from twin import load_run
+
+    code, stdout, err = run(capsys, "run", str(grid_scenario), "--quiet", "--set", "lighting.controller=presence")
+    assert code == 0, err
+    folder = tmp_path / "out" / "tiny-grid"  # outputs.dir / name, relative to the scenario file
+    loaded = load_run(folder)
+    trips = loaded["trips"]
+    assert list(trips.columns[:10]) == ["trip_id", "person_id", "mode", "origin_node", "dest_node", "depart_s",
+                                        "arrival_s", "duration_s", "route_length_m", "wait_s"]  # fmt: skip
+    assert len(trips) == loaded["kpis"]["trips"]["total"] > 150
+    arrived = trips[trips["status"] == "arrived"]
+    assert (arrived["arrival_s"] - arrived["depart_s"] == arrived["duration_s"]).all()
+    assert {"edge_id", "hour", "flow_veh", "mean_travel_time_s", "mean_speed_kmh"} <= set(loaded["links"].columns)
+    assert loaded["links"]["flow_veh"].sum() >= 1
+    assert loaded["lights"]["energy_kwh"].sum() == pytest.approx(loaded["kpis"]["energy"]["lighting_kwh"], rel=1e-6)
+    assert len(loaded["timeseries"]) == 24 * 60  # one row per one-minute step
+    assert loaded["meta"]["seed"] == 3 and loaded["meta"]["person_level"] is False
+    assert "Mode shares" in stdout
+
+
+def test_run_with_a_bad_key_is_one_line_and_writes_nothing(capsys, tmp_path, grid_scenario):
+    code, _, err = run(capsys, "run", str(grid_scenario), "--quiet", "--set", "lighting.controler=presence")
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1 and "did you mean 'controller'" in err
+    assert not (tmp_path / "out").exists()
 
 
 def test_console_script_exit_codes():

@@ -3,9 +3,10 @@
 Residents, vehicles and streetlights live a day on a real street network; scenarios say
 which city, which people and which intervention. The public API::
 
-    from twin import load_scenario, load_network, grid_town, route
+    from twin import load_scenario, load_network, grid_town, route, run, CityModel
     scenario = load_scenario("scenarios/helsinki-baseline.yaml", overrides=["seed=3"])
     city = load_network("maps/helsinki.gpkg")
+    result = run(scenario, out="runs/helsinki")   # one simulated day, written as a run folder
 
 Names are imported on first use, so ``import twin`` stays quick and has no side effects.
 """
@@ -33,6 +34,10 @@ _LAZY = {
     "radial_town": "twin.maps.synthetic",
     "route": "twin.maps.routing",
     "Routes": "twin.maps.routing",
+    "CityModel": "twin.model",
+    "run": "twin.simulation",
+    "RunResult": "twin.simulation",
+    "load_run": "twin.run_folder",
 }
 
 __all__ = ["TwinError", "ScenarioError", "MapDataError", "MapWarning", "__version__", *_LAZY]

@@ -126,22 +126,89 @@ def schema(
 @app.command()
 def demo(
     scenario: Annotated[
-        Optional[Path], typer.Argument(help="Scenario to show (default: the bundled Helsinki baseline).")
+        Optional[Path], typer.Argument(help="Scenario to run (default: the bundled Helsinki baseline).")
     ] = None,
-    out: Annotated[Path, typer.Option(help="Folder for the demo's outputs.")] = Path("out/demo"),
+    out: Annotated[Path, typer.Option(help="Folder for the demo's run folder and pictures.")] = Path("out/demo"),
     set_: SetOption = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
-    """Load the bundled city, summarise its streets and lights, route sample trips and plot it."""
+    """Run the bundled city's day (residents, traffic, streetlights) and write its run folder and plots."""
     from twin.demo import run_demo
 
-    result = run_demo(scenario or _bundled_scenario(), out=out, overrides=set_ or ())
+    path = scenario or _bundled_scenario()
+    result = _with_progress(path.stem, lambda progress: run_demo(path, out=out, overrides=set_ or (), progress=progress),
+                            quiet=quiet)  # fmt: skip
     console = _out()
-    console.print(_summary_table(result.summary))
-    console.print(
-        f"Routed {result.trips:,} random car trips in {result.routing_s:.2f} s: mean free-flow time "
-        f"{result.mean_freeflow_min:.1f} min over {result.mean_route_km:.2f} km"
-    )
-    console.print(f"Wrote [bold]{result.plot}[/bold] and [bold]{result.summary_file}[/bold]")
+    console.print(_summary_table(result.run.network.summary()))
+    console.print(_kpi_table(result.run.kpis, title=f"{result.run.scenario.name}: one day"))
+    console.print(f"Wrote run folder [bold]{result.folder}[/bold] with {', '.join(p.name for p in result.plots)}")
+
+
+@app.command("run")
+def run_command(
+    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
+    out: Annotated[
+        Optional[Path], typer.Option(help="Run folder to write (default: the scenario's outputs.dir/<name>).")
+    ] = None,
+    set_: SetOption = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Simulate a scenario's day and write its run folder (trips, links, lights, time series, KPIs)."""
+    from twin.scenario import load_scenario
+    from twin.simulation import run
+
+    loaded = load_scenario(scenario, overrides=set_ or ())
+    target = out if out is not None else loaded.outputs.dir / loaded.name
+    result = _with_progress(loaded.name, lambda progress: run(loaded, out=target, progress=progress), quiet=quiet)
+    console = _out()
+    console.print(_kpi_table(result.kpis, title=f"{loaded.name}: one day"))
+    console.print(f"Wrote run folder [bold]{target}[/bold]")
+
+
+def _with_progress(name: str, job, *, quiet: bool):
+    """Call ``job(progress)`` with a progress bar on standard error (none when quiet)."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    if quiet:
+        return job(None)
+    with Progress(TextColumn("simulating {task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                  TimeElapsedColumn(), console=Console(stderr=True), transient=True) as bar:  # fmt: skip
+        task = bar.add_task(name, total=1.0)
+        return job(lambda done, total: bar.update(task, completed=done / total))
+
+
+def _clock(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    day, rest = divmod(int(round(seconds)), 86400)
+    return f"{rest // 3600:02d}:{rest % 3600 // 60:02d}" + (f" (+{day} d)" if day else "")
+
+
+def _kpi_table(kpis: dict, *, title: str) -> Table:
+    table = Table(title=title, show_header=False)
+    table.add_column("", style="bold")
+    table.add_column("")
+    trips, energy, safety = kpis["trips"], kpis["energy"], kpis["safety"]
+    table.add_row("Trips", f"{trips['total']:,} ({trips['arrived']:,} arrived, {trips['en_route']:,} under way at the end)")
+    shares = ", ".join(f"{mode} {share:.1%}" for mode, share in kpis["mode_shares"].items() if share is not None)
+    table.add_row("Mode shares", shares)
+    times = ", ".join(f"{mode} {t:.1f}" for mode, t in kpis["mean_travel_time_min"].items() if t is not None)
+    table.add_row("Mean trip time (min)", times)
+    table.add_row("Vehicle-km", f"{kpis['vehicle_km']:,.1f}")
+    table.add_row("Lights on", f"{_clock(energy['switch_on_s'])} to {_clock(energy['switch_off_s'])}, "
+                  f"{energy['dark_hours']:.2f} h of darkness")  # fmt: skip
+    table.add_row("Lighting energy", f"{energy['lighting_kwh']:,.1f} kWh for {energy['lamps']:,} lamps "
+                  f"(peak {energy['lighting_peak_kw']:,.1f} kW)")  # fmt: skip
+    table.add_row("CO2", f"{kpis['co2_kg']['lighting']:,.1f} kg lighting, {kpis['co2_kg']['traffic']:,.1f} kg traffic")
+    share = safety["night_walk_bike_share_full_light"]
+    table.add_row("Night walking and cycling", f"{safety['night_walk_bike_km']:,.1f} km, "
+                  f"{'-' if share is None else f'{share:.1%}'} at full light, "
+                  f"{safety['dark_arrivals_walk_bike']:,} dark arrivals")  # fmt: skip
+    gaps = kpis["traffic"]["relative_gap"]
+    if gaps:
+        table.add_row("Relative gap per iteration", ", ".join("-" if g is None else f"{g:.4f}" for g in gaps))
+    table.add_row("Wall time", f"{kpis['run']['wall_time_s']:.1f} s")
+    return table
 
 
 @maps_app.command("info")

@@ -22,7 +22,7 @@ __all__ = ["RESULT_PACKAGES", "package_versions", "resolved_scenario", "run_meta
 
 RESULT_PACKAGES = (
     "twin", "mesa", "numpy", "scipy", "pandas", "geopandas", "shapely", "pyogrio", "pyproj",
-    "pyarrow", "pydantic", "pyyaml", "timezonefinder",
+    "pyarrow", "pydantic", "pyyaml", "timezonefinder", "astral", "numba",
 )  # fmt: skip
 """Packages whose version can change a run's numbers."""
 
@@ -58,12 +58,13 @@ def run_metadata(*, scenario: Any, network: StreetNetwork, wall_time_s: float) -
     }
 
 
-def write_provenance(folder: Path, *, scenario: Any, network: StreetNetwork, wall_time_s: float) -> None:
-    """Write ``scenario.resolved.yaml`` and ``meta.json`` into ``folder``."""
+def write_provenance(folder: Path, *, scenario: Any, network: StreetNetwork, wall_time_s: float,
+                     extra: dict[str, Any] | None = None) -> None:
+    """Write ``scenario.resolved.yaml`` and ``meta.json`` (with ``extra`` facts) into ``folder``."""
     import json
 
     resolved = resolved_scenario(scenario, network)
     text = yaml.safe_dump(resolved.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
     (folder / "scenario.resolved.yaml").write_text(text, encoding="utf-8")
-    meta = run_metadata(scenario=resolved, network=network, wall_time_s=wall_time_s)
+    meta = run_metadata(scenario=resolved, network=network, wall_time_s=wall_time_s) | (extra or {})
     (folder / "meta.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")

@@ -1,0 +1,1 @@
+"""What a run measured: key performance indicators and the run's tables."""

@@ -1,0 +1,116 @@
+"""Key performance indicators of one run: energy, CO2, travel, mode shares, safety.
+
+Every figure is computed from the run's own tables, so it can be checked against them:
+
+- lighting energy integrates every lamp's power over the run, standby included; CO2 uses
+  the scenario's grid factor (``emissions.electricity_kg_per_kwh``);
+- vehicle-km are the metres of street that cars completed during the run; traffic CO2 uses
+  ``emissions.car_kg_per_km`` (a tank-to-wheel average car factor);
+- mode shares count the trips that started during the run, travel times the trips that
+  arrived;
+- safety: of the metres walked or cycled on lit streets in the dark, the share passed at full
+  light, and the "dark arrivals" (a person reaching a lamp that is not yet at full level).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["compute_kpis"]
+
+
+def _round(value: float, digits: int = 4) -> float | None:
+    value = float(value)
+    return None if not np.isfinite(value) else round(value, digits)
+
+
+def compute_kpis(*, trips: pd.DataFrame, lights: pd.DataFrame, lighting, timeseries: pd.DataFrame,
+                 vehicle_km: float, dark_s: np.ndarray, emissions, traffic: dict[str, Any],
+                 timings: dict[str, float]) -> dict[str, Any]:  # fmt: skip
+    """Summarise one run.
+
+    Parameters
+    ----------
+    trips
+        The trip table with outcomes (``status``, ``mode``, ``duration_s``).
+    lights
+        One row per lamp with ``energy_kwh``, ``hours_full``, ``hours_dimmed``.
+    lighting
+        The :class:`~twin.engine.lighting.LightingResult`.
+    timeseries
+        The per-step table (for the peak lighting power).
+    vehicle_km
+        Kilometres of street completed by cars.
+    dark_s
+        The intervals the lights were switched on, in seconds from midnight.
+    emissions
+        The scenario's :class:`~twin.scenario.schema.EmissionsSpec`.
+    traffic
+        Engine facts: ``relative_gaps``, ``forced_moves``, ``link_events``.
+    timings
+        Wall seconds per stage.
+
+    Returns
+    -------
+    dict
+        JSON-ready nested figures with units in their names.
+    """
+    status = trips["status"].value_counts().to_dict()
+    started = trips[trips["status"].isin(["arrived", "en_route"])]
+    arrived = trips[trips["status"] == "arrived"]
+    shares = started["mode"].value_counts(normalize=True)
+    lighting_kwh = float(lights["energy_kwh"].sum())
+    walk_bike_m = float(lighting.night_metres_walk_bike)
+    dark_hours = float(np.sum(dark_s[:, 1] - dark_s[:, 0]) / 3600) if len(dark_s) else 0.0
+    wall = float(sum(timings.values()))
+    return {
+        "trips": {
+            "total": int(len(trips)),
+            **{f"{name}": int(status.get(name, 0))
+               for name in ("arrived", "en_route", "not_started", "unreachable", "outside_run")},
+        },  # fmt: skip
+        "mode_shares": {mode: _round(shares.get(mode, 0.0)) for mode in ("car", "bike", "walk")},
+        "mean_travel_time_min": {
+            mode: _round(arrived.loc[arrived["mode"] == mode, "duration_s"].mean() / 60, 3)
+            for mode in ("car", "bike", "walk")
+        },
+        "vehicle_km": _round(vehicle_km, 3),
+        "energy": {
+            "lighting_kwh": _round(lighting_kwh, 3),
+            "standby_kwh": _round(lighting.standby_kwh, 3),
+            "lighting_peak_kw": _round(timeseries["lighting_power_kw"].max() if len(timeseries) else 0.0, 3),
+            "lamps": int(len(lights)),
+            "dark_hours": _round(dark_hours, 4),
+            "switch_on_s": _round(dark_s[0, 0], 1) if len(dark_s) else None,
+            "switch_off_s": _round(dark_s[-1, 1], 1) if len(dark_s) else None,
+            "mean_hours_full": _round(lights["hours_full"].mean() if len(lights) else 0.0, 4),
+            "mean_hours_dimmed": _round(lights["hours_dimmed"].mean() if len(lights) else 0.0, 4),
+        },
+        "co2_kg": {
+            "lighting": _round(lighting_kwh * emissions.electricity_kg_per_kwh, 3),
+            "traffic": _round(vehicle_km * emissions.car_kg_per_km, 3),
+            "total": _round(lighting_kwh * emissions.electricity_kg_per_kwh + vehicle_km * emissions.car_kg_per_km, 3),
+        },
+        "safety": {
+            "night_walk_bike_km": _round(walk_bike_m / 1000, 4),
+            "night_walk_bike_share_full_light": _round(lighting.night_metres_walk_bike_full / walk_bike_m)
+            if walk_bike_m > 0 else None,
+            "dark_arrivals": int(lighting.dark_arrivals_total),
+            "dark_arrivals_walk_bike": int(lighting.dark_arrivals_walk_bike),
+        },
+        "traffic": {
+            "relative_gap": [_round(gap, 6) for gap in traffic["relative_gaps"]],
+            "forced_moves": int(traffic["forced_moves"]),
+            "link_events": int(traffic["link_events"]),
+            "max_vehicles_on_road": int(timeseries["vehicles_on_road"].max()) if len(timeseries) else 0,
+        },
+        "run": {
+            "wall_time_s": _round(wall, 3),
+            **{name: _round(value, 3) for name, value in timings.items()},
+            "link_events_per_s": _round(traffic["link_events"] / timings["traffic_s"], 1)
+            if timings.get("traffic_s") else None,
+        },
+    }

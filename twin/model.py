@@ -1,0 +1,411 @@
+"""CityModel: one simulated day of a city, as a Mesa model.
+
+The model wires the stages of a run together:
+
+1. the street network (from the scenario's map);
+2. demand: a synthetic population with daily plans and chosen modes, or a given trip table;
+3. routes: cars on free-flow times, walkers and cyclists on the shortest distance;
+4. the engines: :class:`~twin.engine.traffic.TrafficEngine` (mesoscopic queues) advanced
+   step by step, :class:`~twin.engine.active.ActiveTravel` (walking and cycling), and
+   :class:`~twin.engine.lighting.LightingEngine` (controllers and energy);
+5. a Mesa ``DataCollector`` that records the city's state at every step.
+
+With ``traffic.iterations: k > 1`` the traffic day is first run ``k - 1`` times without
+recording; after each, a random ``reroute_share`` of the car trips take the best route on the
+travel times just experienced (hour by hour), and the relative gap is estimated on that
+sample. The last iteration is the recorded day.
+
+Lights do not change how people travel in this model, so the lighting engine is evaluated
+once the day's passages are known; it integrates each lamp's power exactly over time and its
+columns in the time series are sampled at the same step times as the rest.
+
+Random numbers come from one :class:`numpy.random.SeedSequence` of the scenario's seed,
+split into independent streams for the population, re-routing and the sensors, so changing
+the lighting leaves the population and its trips untouched (common random numbers).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from twin.agents import Resident, Streetlight, Vehicle
+from twin.engine.active import ActiveTravel
+from twin.engine.traffic import TrafficEngine
+from twin.engine.traversals import MODE_CODES, Traversals
+from twin.maps.network import StreetNetwork
+from twin.maps.routing import route
+from twin.maps.spec import network_from_spec
+from twin.provenance import resolved_scenario
+from twin.scenario import Scenario
+
+__all__ = ["CityModel"]
+
+_STREAMS = ("population", "rerouting", "lighting", "model")
+
+
+class CityModel(mesa.Model):
+    """A city's day: residents, their vehicles and the streetlights on a street network.
+
+    Parameters
+    ----------
+    scenario
+        The validated scenario (see :func:`twin.load_scenario`).
+    network
+        The street network, if already loaded; by default the scenario's map is loaded.
+    trips
+        A trip table to simulate as given instead of the scenario's population or demand
+        file: columns ``trip_id, origin_node, dest_node, depart_s, mode`` with nodes as
+        positions (rows of ``network.nodes``); ``person_id``, ``tour_id``, ``seq`` and
+        ``purpose`` are optional.
+    resident_class, vehicle_class, streetlight_class
+        Agent classes to create, e.g. a researcher's subclasses.
+    controller
+        A lighting controller object replacing the scenario's ``lighting.controller``
+        (see :mod:`twin.engine.lighting`).
+
+    Attributes
+    ----------
+    spec
+        The resolved scenario (Mesa's own ``scenario`` attribute is Mesa's experimental
+        scenario object, so twin's lives here).
+    residents
+        The synthetic population, one row per person (empty for a trip table).
+    trips
+        The trip table, one row per trip, with outcomes once the day has run.
+    traffic, active, lighting
+        The engines.
+    """
+
+    def __init__(self, scenario: Scenario, *, network: StreetNetwork | None = None, trips: pd.DataFrame | None = None,
+                 resident_class: type[Resident] = Resident, vehicle_class: type[Vehicle] = Vehicle,
+                 streetlight_class: type[Streetlight] = Streetlight, controller=None) -> None:  # fmt: skip
+        seeds = dict(zip(_STREAMS, np.random.SeedSequence(scenario.seed).spawn(len(_STREAMS))))
+        super().__init__(rng=np.random.default_rng(seeds["model"]))
+        self._rngs = {name: np.random.default_rng(seed) for name, seed in seeds.items()}
+        started = time.perf_counter()
+        if network is None:
+            network = network_from_spec(scenario.map, vehicle_spacing_m=scenario.traffic.vehicle_spacing_m)
+        self.network = network
+        self.spec = resolved_scenario(scenario, network)
+        self.start_s = float(scenario.start_s)
+        self.end_s = float(scenario.start_s + scenario.duration_s)
+        self.time_s = self.start_s
+        self.timings: dict[str, float] = {}
+
+        self.residents, table = self._demand(trips)
+        self.timings["demand_s"] = time.perf_counter() - started
+        self.trips = self._prepare_trips(table)
+        started = time.perf_counter()
+        self._route_all()
+        self.timings["routing_s"] = time.perf_counter() - started
+
+        self.lighting_result = None
+        self.relative_gaps: list[float] = []
+        self._make_agents(resident_class, vehicle_class, streetlight_class)
+        self._controller = controller
+        self.datacollector = mesa.DataCollector(model_reporters=self._reporters())
+        self._last_metres = 0.0
+        self._last_vehicle_seconds = 0.0
+
+    # ------------------------------------------------------------------ building
+
+    def _demand(self, trips: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+        spec = self.spec
+        if trips is not None:
+            return pd.DataFrame(), trips
+        if spec.demand is not None:
+            from twin.population.demand import read_trip_table
+
+            return pd.DataFrame(), read_trip_table(spec.demand.trips, self.network)
+        from twin.population.choice import plan_day
+
+        return plan_day(self.network, spec.population, rng=self._rngs["population"],
+                        walk_speed_mps=spec.traffic.walk_speed_mps, bike_speed_mps=spec.traffic.bike_speed_mps)  # fmt: skip
+
+    def _prepare_trips(self, table: pd.DataFrame) -> pd.DataFrame:
+        """The trip table in engine order, with the columns every stage relies on."""
+        trips = table.reset_index(drop=True).copy()
+        n = len(trips)
+        for column, default in (("person_id", -1), ("tour_id", -1), ("seq", 0), ("purpose", "given")):
+            if column not in trips:
+                trips[column] = default
+        unknown = sorted(set(trips["mode"].astype(str)) - set(MODE_CODES))
+        if unknown:
+            raise ValueError(f"trip modes {unknown} are not simulated; use car, bike or walk")
+        trips["mode"] = trips["mode"].astype(str)
+        trips["planned_depart_s"] = trips["depart_s"].astype(float)
+        inside = (trips["planned_depart_s"] >= self.start_s) & (trips["planned_depart_s"] < self.end_s)
+        trips["status"] = np.where(inside, "planned", "outside_run")
+        # A trip follows the previous trip of the same person's tour when both use one mode.
+        order = np.lexsort((trips["seq"].to_numpy(), trips["tour_id"].to_numpy(), trips["person_id"].to_numpy()))
+        prev = np.full(n, -1, dtype=np.int64)
+        if n > 1:
+            person = trips["person_id"].to_numpy()[order]
+            tour = trips["tour_id"].to_numpy()[order]
+            mode = trips["mode"].to_numpy()[order]
+            same = (person[1:] == person[:-1]) & (tour[1:] == tour[:-1]) & (mode[1:] == mode[:-1]) & (person[1:] >= 0)
+            prev[order[1:][same]] = order[:-1][same]
+        trips["prev_trip"] = prev
+        for column in ("depart_s", "arrival_s", "duration_s", "route_length_m"):
+            trips[column] = np.nan
+        trips["wait_s"] = 0.0
+        return trips
+
+    def _route_all(self) -> None:
+        """Route every trip on its mode's network and build the engines."""
+        trips, network = self.trips, self.network
+        mode = trips["mode"].to_numpy()
+        active_rows = trips["status"].to_numpy() == "planned"
+        self._car_rows = np.flatnonzero(active_rows & (mode == "car"))
+        self._slow_rows = np.flatnonzero(active_rows & (mode != "car"))
+        origin = trips["origin_node"].to_numpy(np.int64)
+        dest = trips["dest_node"].to_numpy(np.int64)
+
+        self._car_routes = route(network, origin[self._car_rows], dest[self._car_rows], mode="car")
+        slow_parts = []
+        for name in ("bike", "walk"):
+            rows = self._slow_rows[mode[self._slow_rows] == name]
+            slow_parts.append((rows, route(network, origin[rows], dest[rows], mode=name, weight="length_m")))
+        unreachable = np.concatenate([self._car_rows[~self._car_routes.reachable]]
+                                     + [rows[~r.reachable] for rows, r in slow_parts])  # fmt: skip
+        trips.loc[unreachable, "status"] = "unreachable"
+
+        # Walking and cycling are fixed by the plans: compute them all now.
+        rows = np.concatenate([rows[r.reachable] for rows, r in slow_parts])
+        offsets, edges = _join_routes([_keep(r, r.reachable) for _, r in slow_parts])
+        speeds = np.where(mode[rows] == "walk", self.spec.traffic.walk_speed_mps, self.spec.traffic.bike_speed_mps)
+        self.active = ActiveTravel(
+            length_m=network.edges["length_m"].to_numpy(float), depart_s=trips["planned_depart_s"].to_numpy()[rows],
+            speed_mps=speeds, route_offsets=offsets, route_edges=edges,
+            mode=np.array([MODE_CODES[m] for m in ("walk", "bike")], np.int8)[(mode[rows] == "bike").astype(int)],
+            prev_trip=_local(trips["prev_trip"].to_numpy()[rows], rows, len(trips)), trip_rows=rows,
+        )  # fmt: skip
+        trips.loc[rows, "depart_s"] = self.active.depart_s
+        trips.loc[rows, "arrival_s"] = self.active.arrival_s
+        trips.loc[rows, "route_length_m"] = self.active.route_length_m
+
+        keep = self._car_routes.reachable
+        self._car_rows = self._car_rows[keep]
+        self._car_offsets, self._car_edges = _join_routes([_keep(self._car_routes, keep)])
+        self.traffic = self._new_traffic_engine()
+
+    def _new_traffic_engine(self) -> TrafficEngine:
+        edges = self.network.edges
+        engine = TrafficEngine(
+            freeflow_s=edges["freeflow_s"].to_numpy(float), capacity_vph=edges["capacity_vph"].to_numpy(float),
+            storage_veh=edges["storage_veh"].to_numpy(float), length_m=edges["length_m"].to_numpy(float),
+            stuck_s=self.spec.traffic.stuck_s,
+            n_bins=max(1, int(np.ceil(self.end_s / 3600.0))),
+        )  # fmt: skip
+        rows = self._car_rows
+        engine.load(
+            depart_s=self.trips["planned_depart_s"].to_numpy()[rows], route_offsets=self._car_offsets,
+            route_edges=self._car_edges, prev_trip=_local(self.trips["prev_trip"].to_numpy()[rows], rows, len(self.trips)),
+        )  # fmt: skip
+        return engine
+
+    def _make_agents(self, resident_class, vehicle_class, streetlight_class) -> None:
+        if len(self.residents):
+            resident_class.create_agents(self, len(self.residents), person_id=self.residents["person_id"].tolist())
+        # One car per driver; a trip of a given table without a person is its own car.
+        owners = self.trips["person_id"].to_numpy()[self._car_rows]
+        key = np.where(owners >= 0, owners, -1 - np.arange(owners.size))
+        order = np.argsort(key, kind="stable")
+        starts = np.flatnonzero(np.r_[True, key[order][1:] != key[order][:-1]]) if order.size else order
+        for group in np.split(order, starts[1:]) if order.size else ():
+            vehicle_class(self, max(int(owners[group[0]]), -1), self._car_rows[group])
+        streetlight_class.create_agents(self, len(self.network.lamps), lamp=list(range(len(self.network.lamps))))
+
+    # ------------------------------------------------------------------- running
+
+    def _reporters(self) -> dict[str, Callable[[CityModel], float]]:
+        return {
+            "time_s": lambda m: m.time_s,
+            "vehicles_on_road": lambda m: m.traffic.vehicles_on_road,
+            "mean_speed_kmh": lambda m: m._step_speed_kmh(),
+            "people_walking": lambda m: m.active.on_the_move(m.time_s, mode=MODE_CODES["walk"]),
+            "people_cycling": lambda m: m.active.on_the_move(m.time_s, mode=MODE_CODES["bike"]),
+        }
+
+    def _step_speed_kmh(self) -> float:
+        metres, seconds = self.traffic.vehicle_metres(), self.traffic.vehicle_seconds()
+        d_metres, d_seconds = metres - self._last_metres, seconds - self._last_vehicle_seconds
+        self._last_metres, self._last_vehicle_seconds = metres, seconds
+        return d_metres / d_seconds * 3.6 if d_seconds > 0 else float("nan")
+
+    def step(self) -> None:
+        """Advance the city by one step of ``step_s`` seconds and record its state."""
+        self.time_s = min(self.time_s + self.spec.step_s, self.end_s)
+        self.traffic.advance_to(self.time_s)
+        self.datacollector.collect(self)
+        if self.time_s >= self.end_s:
+            self.running = False
+
+    def run(self, *, progress: Callable[[float, float], None] | None = None) -> None:
+        """Run the whole day: learning iterations, the recorded day, then the lights.
+
+        Parameters
+        ----------
+        progress
+            Called after every step with (simulated seconds done, seconds in the run).
+        """
+        started = time.perf_counter()
+        for _ in range(self.spec.traffic.iterations - 1):
+            self.traffic.advance_to(self.end_s)
+            self._reroute()
+            self.traffic = self._new_traffic_engine()
+        self.timings["iterations_s"] = time.perf_counter() - started
+        started = time.perf_counter()
+        while self.running:
+            self.step()
+            if progress is not None:
+                progress(self.time_s - self.start_s, self.end_s - self.start_s)
+        self.timings["traffic_s"] = time.perf_counter() - started
+        started = time.perf_counter()
+        self._evaluate_lighting()
+        self.timings["lighting_s"] = time.perf_counter() - started
+        self._finish_trips()
+
+    def _reroute(self) -> None:
+        """Move a random share of car trips to their best route on the times just experienced."""
+        engine, rng = self.traffic, self._rngs["rerouting"]
+        n = self._car_rows.size
+        picked = np.flatnonzero(rng.random(n) < self.spec.traffic.reroute_share)
+        if picked.size == 0:
+            self.relative_gaps.append(float("nan"))
+            return
+        times = engine.experienced_times(freeflow_s=self.network.edges["freeflow_s"].to_numpy(float))
+        depart = engine.actual_depart_s()[picked]
+        bins = np.clip(np.nan_to_num(depart, nan=0.0) // 3600.0, 0, times.shape[1] - 1).astype(np.int64)
+        hops = np.diff(self._car_offsets)
+        # Cost of each picked trip's current route on the times of its departure hour.
+        positions = np.concatenate([np.arange(self._car_offsets[i], self._car_offsets[i + 1]) for i in picked]) \
+            if picked.size else np.empty(0, np.int64)  # fmt: skip
+        owner = np.repeat(np.arange(picked.size), hops[picked])
+        current = np.bincount(owner, weights=times[self._car_edges[positions], bins[owner]], minlength=picked.size)
+        origin = self.trips["origin_node"].to_numpy(np.int64)[self._car_rows[picked]]
+        dest = self.trips["dest_node"].to_numpy(np.int64)[self._car_rows[picked]]
+        best_cost = np.empty(picked.size)
+        best_paths: list[np.ndarray | None] = [None] * picked.size
+        for b in np.unique(bins):
+            sel = np.flatnonzero(bins == b)
+            found = route(self.network, origin[sel], dest[sel], mode="car", weight=times[:, b])
+            best_cost[sel] = found.cost
+            for k, i in enumerate(sel):
+                best_paths[i] = found.path(k)
+        self.relative_gaps.append(float((current - best_cost).sum() / best_cost.sum()) if best_cost.sum() > 0 else 0.0)
+        paths = [self._car_edges[self._car_offsets[i]:self._car_offsets[i + 1]] for i in range(n)]
+        for k, i in enumerate(picked):
+            if best_cost[k] < current[k] - 1e-9:
+                paths[i] = best_paths[k]
+        counts = np.fromiter((p.size for p in paths), np.int64, count=n)
+        self._car_offsets = np.concatenate(([0], np.cumsum(counts)))
+        self._car_edges = np.concatenate(paths) if n else np.empty(0, np.int64)
+
+    def _evaluate_lighting(self) -> None:
+        from twin.engine.lighting import LightingEngine
+        from twin.engine.sun import dark_intervals
+
+        lon, lat = self.network.centre_lonlat()
+        spec = self.spec
+        self.dark_s = dark_intervals(latitude=lat, longitude=lon, date=spec.date, timezone=spec.timezone,
+                                     elevation_deg=spec.lighting.on_sun_elevation_deg,
+                                     start_s=self.start_s, end_s=self.end_s)  # fmt: skip
+        self.lighting = LightingEngine.from_network(self.network, spec=spec.lighting, dark_s=self.dark_s,
+                                                    start_s=self.start_s, end_s=self.end_s, controller=self._controller)  # fmt: skip
+        self.lighting_result = self.lighting.evaluate(self.passages(), rng=self._rngs["lighting"])
+
+    def passages(self) -> Traversals:
+        """Every completed passage of the day: cars, then cyclists and walkers."""
+        return Traversals.concat([self.traffic.traversals(trip_rows=self._car_rows), self._active_passages()])
+
+    def _active_passages(self) -> Traversals:
+        passages = self.active.traversals()
+        done = passages.exit_s <= self.end_s
+        if done.all():
+            return passages
+        return Traversals(edge=passages.edge[done], enter_s=passages.enter_s[done], exit_s=passages.exit_s[done],
+                          mode=passages.mode[done], trip=passages.trip[done])  # fmt: skip
+
+    def _finish_trips(self) -> None:
+        trips, rows = self.trips, self._car_rows
+        length = self.network.edges["length_m"].to_numpy(float)
+        hops = np.diff(self._car_offsets)
+        trips.loc[rows, "route_length_m"] = np.bincount(np.repeat(np.arange(rows.size), hops),
+                                                        weights=length[self._car_edges], minlength=rows.size)  # fmt: skip
+        trips.loc[rows, "depart_s"] = self.traffic.actual_depart_s()
+        trips.loc[rows, "arrival_s"] = self.traffic.arrival_s()
+        planned = ~trips["status"].isin(["outside_run", "unreachable"]).to_numpy()
+        started = planned & (trips["depart_s"].to_numpy() <= self.end_s)
+        arrived = started & (trips["arrival_s"].to_numpy() <= self.end_s)
+        trips["status"] = np.where(arrived, "arrived", np.where(started, "en_route",
+                                   np.where(planned, "not_started", trips["status"].to_numpy())))  # fmt: skip
+        trips.loc[~started, "depart_s"] = np.nan
+        trips.loc[~arrived, "arrival_s"] = np.nan
+        trips["duration_s"] = trips["arrival_s"] - trips["depart_s"]
+        # The time series gets the lights sampled at the step times.
+        self._lighting_columns = {
+            "lights_at_full": self.lighting_result.lamps_at_full(self._step_times()),
+            "lighting_power_kw": self.lighting_result.power_kw(self._step_times()),
+        }
+
+    def _step_times(self) -> np.ndarray:
+        return self.datacollector.get_model_vars_dataframe()["time_s"].to_numpy(float)
+
+    # ------------------------------------------------------------------- reading
+
+    def timeseries(self) -> pd.DataFrame:
+        """The city's state at every step: the DataCollector's table plus the lights."""
+        table = self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+        for name, values in getattr(self, "_lighting_columns", {}).items():
+            table[name] = values
+        return table
+
+    def trip_table(self, *, person_id: int | None = None) -> pd.DataFrame:
+        """The trip table, or one person's trips."""
+        if person_id is None:
+            return self.trips
+        return self.trips[self.trips["person_id"] == person_id]
+
+    def vehicle_edge(self, trip_rows: np.ndarray) -> int | None:
+        """The edge a vehicle driving ``trip_rows`` is on now, or ``None`` when it is parked."""
+        local = np.searchsorted(self._car_rows, trip_rows)
+        enter = self.traffic.enter_s()
+        arrival = self.traffic.arrival_s()
+        for i in local:
+            lo, hi = self._car_offsets[i], self._car_offsets[i + 1]
+            entered = enter[lo:hi] <= self.time_s
+            if hi > lo and entered[0] and not arrival[i] <= self.time_s:
+                return int(self._car_edges[lo + np.flatnonzero(entered)[-1]])
+        return None
+
+
+def _keep(routes, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Offsets and edges of the routes selected by ``mask``."""
+    hops = np.diff(routes.offsets)[mask]
+    starts = routes.offsets[:-1][mask]
+    offsets = np.concatenate(([0], np.cumsum(hops))).astype(np.int64)
+    index = np.repeat(starts - offsets[:-1], hops) + np.arange(offsets[-1])
+    return offsets, routes.edges[index]
+
+
+def _join_routes(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """Concatenate flat route sets into one."""
+    offsets, edges, base = [np.zeros(1, np.int64)], [], 0
+    for part_offsets, part_edges in parts:
+        offsets.append(part_offsets[1:] + base)
+        edges.append(part_edges)
+        base += part_edges.size
+    return np.concatenate(offsets), (np.concatenate(edges) if edges else np.empty(0, np.int64)).astype(np.int64)
+
+
+def _local(prev: np.ndarray, rows: np.ndarray, n_trips: int) -> np.ndarray:
+    """Translate predecessor rows of the trip table into positions among ``rows`` (-1 if absent)."""
+    position = np.full(n_trips, -1, dtype=np.int64)
+    position[rows] = np.arange(rows.size)
+    return np.where(prev >= 0, position[np.maximum(prev, 0)], -1)

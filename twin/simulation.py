@@ -1,0 +1,170 @@
+"""Run one scenario: build the city, live its day, and gather what happened.
+
+:func:`run` is what ``twin run`` calls. It returns a :class:`RunResult` holding the run's
+tables in memory; :meth:`RunResult.write` writes them as a run folder (see
+:mod:`twin.run_folder`).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from twin.maps.network import StreetNetwork
+from twin.metrics.kpis import compute_kpis
+from twin.model import CityModel
+from twin.scenario import Scenario, load_scenario
+
+__all__ = ["RunResult", "run"]
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """The outcome of one run, as tables.
+
+    Attributes
+    ----------
+    scenario
+        The resolved scenario (every default filled in).
+    network
+        The street network the run used.
+    trips
+        One row per trip: ``trip_id, person_id, mode, origin_node, dest_node, depart_s,
+        arrival_s, duration_s, route_length_m, wait_s`` (node ids as in the map) and the
+        plan's ``purpose``, ``planned_depart_s`` and the trip's ``status``.
+    links
+        Per edge and hour of entry: ``flow_veh``, ``mean_travel_time_s``, ``mean_speed_kmh``.
+    lights
+        Per lamp: ``energy_kwh``, ``hours_full``, ``hours_dimmed``, ``dark_arrivals``.
+    timeseries
+        Per step: vehicles on the road, their mean speed, people walking and cycling,
+        lights at full and lighting power.
+    kpis
+        The headline figures (see :mod:`twin.metrics.kpis`).
+    residents
+        The synthetic population (empty for a trip table).
+    dark_s
+        The intervals the lights were on, ``(k, 2)`` seconds from local midnight.
+    wall_time_s
+        Seconds the run took, from loading to the last figure.
+    """
+
+    scenario: Scenario
+    network: StreetNetwork
+    trips: pd.DataFrame
+    links: pd.DataFrame
+    lights: pd.DataFrame
+    timeseries: pd.DataFrame
+    kpis: dict[str, Any]
+    residents: pd.DataFrame = field(repr=False)
+    dark_s: np.ndarray = field(default_factory=lambda: np.empty((0, 2)), repr=False)
+    wall_time_s: float = 0.0
+
+    def write(self, out: str | os.PathLike) -> Path:
+        """Write the run folder ``out`` whole (staged, then swapped in); return its path."""
+        from twin.run_folder import write_run
+
+        return write_run(self, out)
+
+
+def run(scenario: Scenario | str | os.PathLike, *, overrides: Sequence[str] = (), network: StreetNetwork | None = None,
+        out: str | os.PathLike | None = None, progress: Callable[[float, float], None] | None = None,
+        model_class: type[CityModel] = CityModel, **model_options: Any) -> RunResult:  # fmt: skip
+    """Simulate one scenario's day.
+
+    Parameters
+    ----------
+    scenario
+        A :class:`Scenario`, or the path of a scenario file.
+    overrides
+        ``key=value`` changes applied when ``scenario`` is a path (as ``--set`` does).
+    network
+        The street network, if already loaded.
+    out
+        Where to write the run folder; nothing is written when ``None``.
+    progress
+        Called after every step with (simulated seconds done, seconds in the run).
+    model_class
+        The model to build, e.g. a researcher's subclass of :class:`CityModel`.
+    **model_options
+        Passed to the model (``controller=``, agent classes, ``trips=``).
+
+    Returns
+    -------
+    RunResult
+    """
+    started = time.perf_counter()
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario, overrides=overrides)
+    loading = time.perf_counter()
+    model = model_class(scenario, network=network, **model_options)
+    model.timings["setup_s"] = time.perf_counter() - loading - model.timings["demand_s"] - model.timings["routing_s"]
+    model.run(progress=progress)
+    result = collect_result(model, started=started)
+    if out is not None:
+        result.write(out)
+    return result
+
+
+def collect_result(model: CityModel, *, started: float) -> RunResult:
+    """Gather a finished model's tables and figures into a :class:`RunResult`."""
+    network = model.network
+    node_ids = network.nodes["node_id"].to_numpy()
+    trips = model.trips
+    table = pd.DataFrame({
+        "trip_id": trips["trip_id"].to_numpy(),
+        "person_id": trips["person_id"].to_numpy(np.int64),
+        "mode": trips["mode"].astype("string").to_numpy(),
+        "origin_node": node_ids[trips["origin_node"].to_numpy(np.int64)],
+        "dest_node": node_ids[trips["dest_node"].to_numpy(np.int64)],
+        "depart_s": trips["depart_s"].to_numpy(float),
+        "arrival_s": trips["arrival_s"].to_numpy(float),
+        "duration_s": trips["duration_s"].to_numpy(float),
+        "route_length_m": trips["route_length_m"].to_numpy(float),
+        "wait_s": trips["wait_s"].to_numpy(float),
+        "planned_depart_s": trips["planned_depart_s"].to_numpy(float),
+        "purpose": trips["purpose"].astype("string").to_numpy(),
+        "status": trips["status"].astype("string").to_numpy(),
+    })  # fmt: skip
+    timeseries = model.timeseries()
+    lighting = model.lighting_result
+    lamps = network.lamps
+    lights = pd.DataFrame({
+        "lamp_id": lamps["lamp_id"].to_numpy(), "street_id": lamps["street_id"].to_numpy(),
+        "power_w": lamps["power_w"].to_numpy(float), "energy_kwh": lighting.energy_kwh,
+        "hours_full": lighting.hours_full, "hours_dimmed": lighting.hours_dimmed,
+        "dark_arrivals": lighting.dark_arrivals,
+    })  # fmt: skip
+    kpis = compute_kpis(
+        trips=table, lights=lights, lighting=lighting, timeseries=timeseries,
+        vehicle_km=model.traffic.vehicle_metres() / 1000, dark_s=model.dark_s, emissions=model.spec.emissions,
+        traffic={"relative_gaps": model.relative_gaps, "forced_moves": model.traffic.forced_moves,
+                 "link_events": model.traffic.link_events},
+        timings=model.timings,
+    )  # fmt: skip
+    return RunResult(
+        scenario=model.spec, network=network, trips=table, links=link_table(model), lights=lights,
+        timeseries=timeseries, kpis=kpis, residents=model.residents, dark_s=model.dark_s, wall_time_s=time.perf_counter() - started,
+    )  # fmt: skip
+
+
+def link_table(model: CityModel) -> pd.DataFrame:
+    """Per edge and hour of entry: cars entering, their mean travel time and speed."""
+    count, travel_s = model.traffic.link_stats()
+    edge, hour = np.nonzero(count)
+    edges = model.network.edges
+    n = count[edge, hour]
+    mean_s = travel_s[edge, hour] / n
+    length = edges["length_m"].to_numpy(float)[edge]
+    return pd.DataFrame({
+        "edge_id": edge.astype(np.int64), "street_id": edges["street_id"].to_numpy()[edge],
+        "hour": hour.astype(np.int16), "flow_veh": n.astype(np.int64), "mean_travel_time_s": mean_s,
+        "mean_speed_kmh": np.where(mean_s > 0, length / np.where(mean_s > 0, mean_s, 1.0) * 3.6, np.nan),
+        "freeflow_s": edges["freeflow_s"].to_numpy(float)[edge],
+    })  # fmt: skip
