@@ -141,7 +141,24 @@ class LightingSpec(BaseModel):
         0.0, ge=0, le=1.0, description="share of passers-by the sensors miss"
     )
     standby_power_w: float = Field(
-        0.5, ge=0, le=100, description="controller power per light while off, in watts"
+        0.5, ge=0, le=100,
+        description="power of the networked controller and sensors per light, drawn for the "
+        "whole run by the traffic_stepped and presence controllers, in watts",
+    )
+    flow_sample_s: float = Field(
+        900.0, ge=60, le=DAY_S,
+        description="traffic_stepped: length of one traffic count, in seconds; the count is "
+        "turned into an hourly flow",
+    )
+    min_hold_s: float = Field(
+        1800.0, ge=0, le=DAY_S,
+        description="traffic_stepped: shortest time a level is held before it may be lowered, "
+        "in seconds",
+    )
+    path_design_flow_vph: float = Field(
+        200.0, gt=0, le=100000,
+        description="traffic_stepped: design flow of streets closed to cars (footways, cycle "
+        "paths), in road users per hour",
     )
 
 

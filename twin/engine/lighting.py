@@ -1,0 +1,1152 @@
+"""Streetlight control and energy: per-street level timelines, integrated exactly.
+
+Lamps are controlled per street: all lamps of a street share one controller state, and a
+road user's passage along either of the street's one or two directed edges is a passage of
+the street. A controller turns the run's passages (:class:`~twin.engine.traversals.Traversals`)
+into one piecewise-linear *level timeline* per street (0 = off, 1 = full); the engine then
+
+- switches the lamps off outside the dark intervals (:func:`twin.engine.sun.dark_intervals`):
+  a lamp's level at time ``t`` is its street's level if ``t`` lies in a dark interval
+  ``[on, off)``, and 0 otherwise;
+- integrates power over the run analytically, piece by piece of the timeline (no sampling);
+- finds every *dark arrival*: a road user reaching a lamp while it is dark and the lamp is
+  below full level. A passage moves at constant speed, so it reaches a lamp at
+  ``enter_s + distance / v`` with ``v = length / (exit_s - enter_s)``; the distance from the
+  entry is the lamp's ``offset_m`` on the forward edge and ``length - offset_m`` on the
+  reverse edge;
+- measures the metres walked and cycled in the dark on lit streets (streets with at least
+  one lamp), and how many of them were passed while the street was at full level.
+
+All times are twin's wall-clock seconds from local midnight (see :mod:`twin.engine.sun`).
+
+Power model
+-----------
+Power is proportional to level (LED drivers dim about linearly in power over the usual
+dimming range; losses at deep dimming are ignored), so a lamp of rated power ``P`` at level
+``l`` draws ``l * P``. Networked controllers (``traffic_stepped``, ``presence``: a node with
+a radio and, for presence, sensors on every pole) draw ``standby_power_w`` per lamp for the
+*whole run*, day and night, on top of the lamp; ``always_on`` and ``part_night`` are
+photocells and timers with no standby. Per-lamp ``energy_kwh`` includes the lamp's share of
+standby, and ``standby_kwh`` says how much of the total it is.
+
+Built-in controllers (``LightingSpec.controller``)
+--------------------------------------------------
+``always_on``
+    Level 1 whenever dark.
+``part_night``
+    ``dim_level`` inside the clock window ``[part_night_from_s, part_night_to_s)`` of every
+    day of the run (the window wraps midnight when from > to; from == to is no window),
+    1 elsewhere while dark.
+``traffic_stepped``
+    Adaptive lighting in the manner of CEN/TR 13201-1 and UNI 11248: the road users
+    entering the street (both directions, all modes) are counted per sample of
+    ``flow_sample_s`` (windows aligned to local midnight) and turned into an hourly flow;
+    ``ratio = flow / design flow``. A ratio of at least 0.5 calls for the design class
+    (level 1), 0.25 to 0.5 for one class lower, below 0.25 for two classes lower. The levels
+    are 1, ``(1 + dim_level) / 2`` and ``dim_level``: with the default 0.5 that is
+    1 / 0.75 / 0.5, the maintained luminance of classes M3 -> M4 -> M5 in EN 13201-2
+    (1.0 / 0.75 / 0.5 cd/m2); the levels are relative to each street's own full level, its
+    design class is not modelled. The level steps up at once, at the end of the sample that
+    calls for it, and steps down only after two consecutive samples called for less and the
+    current level has been held for at least ``min_hold_s``; it then drops to the higher of
+    the two levels called for. Each night (dark interval) starts at full. The design flow of
+    a street is the summed ``capacity_vph`` of its car edges (both directions); streets
+    closed to cars use ``path_design_flow_vph``. Its default of 200 road users per hour is
+    twin's assumption, not a standard's figure (CEN/TR 13201-1 picks P classes for paths by
+    "normal" or "high" flows of pedestrians and cyclists without a number): a path then
+    stays at full above 100 people an hour and drops two classes below 50.
+``presence``
+    ``dim_level`` when nobody is near. Each passage of a road user raises a request for full
+    light over ``[enter_s - lookahead_m / v + sensor_latency_s, exit_s + hold_s]`` with ``v``
+    the passage's speed (street length over its duration); the sensors miss each passage
+    with probability ``sensor_miss_rate`` (one uniform draw per passage of the
+    ``Traversals``, in its row order, from the ``rng`` given to ``evaluate``). Requests on a
+    street are merged and the level follows them at a rate of ``(1 - dim_level) / ramp_s``
+    per second, up and down (``ramp_s = 0``: steps).
+
+Writing your own controller
+---------------------------
+A controller is any object with a ``name`` (str), a ``networked`` flag (bool: whether its
+lamps draw ``standby_power_w`` for the whole run) and a method
+``levels(context: ControlContext) -> LevelTimelines``; pass it as ``controller=`` to
+:class:`LightingEngine` (or to ``CityModel``). It gets every passage grouped by street and
+sorted by entry time (:class:`StreetPassages`), the street lengths, design flows and lamp
+counts, the dark intervals, the scenario's :class:`~twin.scenario.LightingSpec` and a random
+generator, and returns each street's commanded level as a piecewise-linear function of time
+(:class:`LevelTimelines`). It need not care about daylight: the engine switches lamps off
+outside the dark intervals. For example, a controller that keeps busy streets at full and
+others at 40 %::
+
+    class BusyOnly:
+        name, networked = "busy_only", True
+
+        def levels(self, ctx):
+            busy = np.diff(ctx.passages.ptr) > 1000
+            return LevelTimelines.constant(ctx.n_streets, np.where(busy, 1.0, 0.4), t=ctx.start_s)
+
+Timelines are evaluated right-continuously: two points at the same time make a step, and the
+level at that time is the later point's.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+import numpy as np
+from numba import njit
+
+from twin.engine.traversals import MODE_CODES, Traversals
+
+if TYPE_CHECKING:
+    from twin.maps.network import StreetNetwork
+    from twin.scenario import LightingSpec
+
+__all__ = [
+    "CONTROLLERS",
+    "AlwaysOn",
+    "ControlContext",
+    "Controller",
+    "LevelTimelines",
+    "LightingEngine",
+    "LightingResult",
+    "PartNight",
+    "Presence",
+    "StreetPassages",
+    "TrafficStepped",
+]
+
+DAY_S = 86400.0
+
+_FULL = 1.0 - 1e-9
+"""A level at or above this is full."""
+_OFF = 1e-9
+"""A level at or below this is off."""
+
+_WALK, _BIKE = MODE_CODES["walk"], MODE_CODES["bike"]
+
+
+# ------------------------------------------------------------------ data types
+
+
+@dataclass(frozen=True, slots=True)
+class StreetPassages:
+    """The passages of a ``Traversals`` table grouped by street, sorted by entry time.
+
+    Street ``s`` owns rows ``ptr[s]:ptr[s + 1]`` of every array.
+
+    Attributes
+    ----------
+    ptr
+        ``int64`` offsets, length ``n_streets + 1``.
+    street
+        ``int64`` street of each passage.
+    enter_s, exit_s
+        ``float64`` times the road user entered and left the street.
+    mode
+        ``int8`` mode code (:data:`~twin.engine.traversals.MODE_CODES`).
+    forward
+        ``bool``: whether the passage runs along the street's forward edge (the one lamp
+        offsets are measured on).
+    row
+        ``int64`` row of the passage in the ``Traversals`` table given to ``evaluate``.
+    n_rows
+        Number of rows of that table (for one random draw per passage in its order).
+    """
+
+    ptr: np.ndarray
+    street: np.ndarray
+    enter_s: np.ndarray
+    exit_s: np.ndarray
+    mode: np.ndarray
+    forward: np.ndarray
+    row: np.ndarray
+    n_rows: int
+
+    def __len__(self) -> int:
+        return int(self.enter_s.size)
+
+
+@dataclass(frozen=True, slots=True)
+class LevelTimelines:
+    """One piecewise-linear level timeline per street, in compressed sparse row form.
+
+    Street ``s`` has the points ``(t[k], level[k])`` for ``k`` in ``ptr[s]:ptr[s + 1]``,
+    with ``t`` non-decreasing. The level is linear between neighbouring points, constant
+    before the first point and after the last, and right-continuous: two points at the same
+    time make a step. Levels are fractions of full power, 0 to 1. Every street with lamps
+    needs at least one point; streets without lamps may have none.
+    """
+
+    ptr: np.ndarray
+    t: np.ndarray
+    level: np.ndarray
+
+    @property
+    def n_streets(self) -> int:
+        """Number of streets."""
+        return int(self.ptr.size - 1)
+
+    @classmethod
+    def constant(cls, n_streets: int, level, *, t: float = 0.0) -> LevelTimelines:
+        """Every street at a constant level (a scalar or one value per street)."""
+        values = np.broadcast_to(np.asarray(level, dtype=float), (n_streets,)).copy()
+        return cls(ptr=np.arange(n_streets + 1, dtype=np.int64), t=np.full(n_streets, float(t)), level=values)
+
+    @classmethod
+    def from_points(cls, street, t, level, *, n_streets: int) -> LevelTimelines:
+        """Build from unordered points: sorted by street, then time (stable for steps).
+
+        Parameters
+        ----------
+        street, t, level
+            Parallel arrays, one entry per point.
+        n_streets
+            Number of streets.
+        """
+        street = np.asarray(street, dtype=np.int64)
+        t = np.asarray(t, dtype=float)
+        level = np.asarray(level, dtype=float)
+        if not street.shape == t.shape == level.shape:
+            raise ValueError("`street`, `t` and `level` must have the same length")
+        if street.size and (street.min() < 0 or street.max() >= n_streets):
+            raise ValueError(f"street ids must lie in 0..{n_streets - 1}")
+        order = np.lexsort((t, street))
+        ptr = np.zeros(n_streets + 1, dtype=np.int64)
+        np.cumsum(np.bincount(street, minlength=n_streets), out=ptr[1:])
+        return cls(ptr=ptr, t=t[order], level=level[order])
+
+    def at(self, street: int, times_s) -> np.ndarray:
+        """The level of one street at the given times (daylight not applied)."""
+        times = np.ascontiguousarray(times_s, dtype=float)
+        out = np.empty(times.size)
+        lo, hi = int(self.ptr[street]), int(self.ptr[street + 1])
+        if hi == lo:
+            raise ValueError(f"street {street} has no level timeline")
+        _values_at(self.t, self.level, lo, hi, times.ravel(), out)
+        return out.reshape(times.shape)
+
+
+@dataclass(frozen=True, slots=True)
+class ControlContext:
+    """Everything a controller may use to set the street levels.
+
+    Attributes
+    ----------
+    spec
+        The scenario's lighting section.
+    passages
+        The run's passages grouped by street.
+    dark_s
+        ``(k, 2)`` sorted dark intervals ``[on, off)`` within the run.
+    start_s, end_s
+        The run, in seconds from local midnight.
+    street_length_m, street_design_flow_vph
+        Per street (index = street id).
+    street_lamps
+        ``int64`` number of lamps per street; streets without lamps need no timeline.
+    rng
+        The random generator given to :meth:`LightingEngine.evaluate`.
+    """
+
+    spec: LightingSpec
+    passages: StreetPassages
+    dark_s: np.ndarray
+    start_s: float
+    end_s: float
+    street_length_m: np.ndarray
+    street_design_flow_vph: np.ndarray
+    street_lamps: np.ndarray
+    rng: np.random.Generator
+
+    @property
+    def n_streets(self) -> int:
+        """Number of streets."""
+        return int(self.street_length_m.size)
+
+    @property
+    def lit(self) -> np.ndarray:
+        """Whether each street has lamps."""
+        return self.street_lamps > 0
+
+
+@runtime_checkable
+class Controller(Protocol):
+    """What :class:`LightingEngine` asks of a controller (see the module documentation).
+
+    Attributes
+    ----------
+    name
+        A short name, reported with the results.
+    networked
+        Whether each lamp draws ``spec.standby_power_w`` for the whole run (a controller
+        node with radio and sensors) rather than nothing (a photocell or timer).
+    """
+
+    name: str
+    networked: bool
+
+    def levels(self, context: ControlContext) -> LevelTimelines:
+        """Return each street's commanded level (0 to 1) as a piecewise-linear timeline."""
+        ...
+
+
+# ---------------------------------------------------------------- controllers
+
+
+class AlwaysOn:
+    """Full level whenever it is dark (a photocell); no standby power."""
+
+    name = "always_on"
+    networked = False
+
+    def levels(self, context: ControlContext) -> LevelTimelines:
+        return LevelTimelines.constant(context.n_streets, 1.0, t=context.start_s)
+
+
+class PartNight:
+    """``dim_level`` inside the daily clock window ``[part_night_from_s, part_night_to_s)``,
+    full elsewhere while dark (a timer); no standby power."""
+
+    name = "part_night"
+    networked = False
+
+    def levels(self, context: ControlContext) -> LevelTimelines:
+        spec = context.spec
+        start, end = context.start_s, context.end_s
+        lo, hi = float(spec.part_night_from_s) % DAY_S, float(spec.part_night_to_s) % DAY_S
+        dim = float(spec.dim_level)
+        points_t, points_v = [], []
+        if lo != hi:
+            length = hi - lo if hi > lo else DAY_S - lo + hi
+            # Windows start once a day, so they are disjoint and come in time order.
+            for day in range(math.floor(start / DAY_S) - 1, math.floor(end / DAY_S) + 1):
+                a = day * DAY_S + lo
+                b = a + length
+                if b <= start or a >= end:
+                    continue
+                points_t += [a, a, b, b]
+                points_v += [1.0, dim, dim, 1.0]
+        if not points_t:
+            points_t, points_v = [start], [1.0]
+        t, v = np.asarray(points_t), np.asarray(points_v)
+        n = context.n_streets
+        return LevelTimelines(ptr=np.arange(n + 1, dtype=np.int64) * t.size, t=np.tile(t, n), level=np.tile(v, n))
+
+
+class TrafficStepped:
+    """Lighting class lowered by measured traffic flow (CEN/TR 13201-1, UNI 11248); see the
+    module documentation. Networked: standby power applies."""
+
+    name = "traffic_stepped"
+    networked = True
+
+    def levels(self, context: ControlContext) -> LevelTimelines:
+        spec = context.spec
+        p = context.passages
+        dim = float(spec.dim_level)
+        levels = np.array([1.0, (1.0 + dim) / 2.0, dim])
+        ptr, t, v = _stepped_timelines(
+            p.ptr, p.enter_s, context.street_design_flow_vph.astype(float), context.lit,
+            np.ascontiguousarray(context.dark_s[:, 0]), np.ascontiguousarray(context.dark_s[:, 1]),
+            float(spec.flow_sample_s), float(spec.min_hold_s), levels, float(context.start_s),
+        )  # fmt: skip
+        return LevelTimelines(ptr=ptr, t=t, level=v)
+
+
+class Presence:
+    """Dim until a road user is sensed, then full ahead of them and for ``hold_s`` after;
+    see the module documentation. Networked: standby power applies."""
+
+    name = "presence"
+    networked = True
+
+    def levels(self, context: ControlContext) -> LevelTimelines:
+        spec = context.spec
+        p = context.passages
+        # One draw per passage in the order of the Traversals table, whatever the street.
+        draws = context.rng.random(p.n_rows)
+        seen = draws[p.row] >= float(spec.sensor_miss_rate)
+        length = context.street_length_m[p.street]
+        duration = p.exit_s - p.enter_s
+        # Time to cover the look-ahead at the passage's speed: lookahead / (length / duration).
+        with np.errstate(divide="ignore", invalid="ignore"):
+            lead = np.where(length > 0, float(spec.lookahead_m) * duration / length, 0.0)
+        request_on = p.enter_s - lead + float(spec.sensor_latency_s)
+        request_off = p.exit_s + float(spec.hold_s)
+        dim = float(spec.dim_level)
+        seconds_per_level = float(spec.ramp_s) / (1.0 - dim) if dim < 1.0 else 0.0
+        ptr, t, v = _presence_timelines(
+            p.ptr, request_on, request_off, seen, context.lit, dim, seconds_per_level, float(context.start_s)
+        )
+        return LevelTimelines(ptr=ptr, t=t, level=v)
+
+
+CONTROLLERS: dict[str, type] = {
+    "always_on": AlwaysOn,
+    "part_night": PartNight,
+    "traffic_stepped": TrafficStepped,
+    "presence": Presence,
+}
+"""The built-in controllers by ``LightingSpec.controller`` name."""
+
+
+# --------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True, eq=False)
+class LightingResult:
+    """Energy, service hours and safety of the lights over one run.
+
+    Attributes
+    ----------
+    controller
+        Name of the controller that set the levels.
+    energy_kwh
+        Per lamp (rows of the lamp table): energy over the run, its share of standby
+        included.
+    hours_full, hours_dimmed, hours_off
+        Per lamp: hours at full level while dark; at a level between 0 and 1 while dark
+        (dimmed or ramping); and off (daylight, or level 0 while dark). They add up to the
+        run's length.
+    dark_arrivals
+        Per lamp: road users (all modes) who reached the lamp while it was dark and below
+        full level.
+    standby_kwh
+        Standby energy of networked controllers, all lamps together (part of ``energy_kwh``).
+    night_metres_walk_bike
+        Metres walked or cycled on lit streets while it was dark.
+    night_metres_walk_bike_full
+        The part of those metres passed while the street was at full level.
+    dark_arrivals_total, dark_arrivals_walk_bike
+        Dark arrivals of all road users, and of walkers and cyclists only.
+    timelines
+        The controller's level timelines per street (before daylight switching).
+    dark_s
+        The dark intervals, clipped to the run.
+    street_power_w, street_lamps
+        Rated power and number of lamps per street.
+    standby_kw
+        Standby power of all lamps while the run lasts.
+    start_s, end_s
+        The run.
+    """
+
+    controller: str
+    energy_kwh: np.ndarray
+    hours_full: np.ndarray
+    hours_dimmed: np.ndarray
+    hours_off: np.ndarray
+    dark_arrivals: np.ndarray
+    standby_kwh: float
+    night_metres_walk_bike: float
+    night_metres_walk_bike_full: float
+    dark_arrivals_total: int
+    dark_arrivals_walk_bike: int
+    timelines: LevelTimelines = field(repr=False)
+    dark_s: np.ndarray = field(repr=False)
+    street_power_w: np.ndarray = field(repr=False)
+    street_lamps: np.ndarray = field(repr=False)
+    standby_kw: float = 0.0
+    start_s: float = 0.0
+    end_s: float = DAY_S
+
+    @property
+    def total_kwh(self) -> float:
+        """Energy of all lamps over the run, standby included."""
+        return float(self.energy_kwh.sum())
+
+    def power_kw(self, times_s) -> np.ndarray:
+        """Total lighting power at the given times, standby included, in kW.
+
+        Standby counts for times within ``[start_s, end_s]``; lamp power at times within a
+        dark interval ``[on, off)``.
+        """
+        times = np.ascontiguousarray(times_s, dtype=float)
+        lamp_kw = np.empty(times.size)
+        _street_sum_at(self.timelines.ptr, self.timelines.t, self.timelines.level, self.street_power_w / 1000.0,
+                       self.dark_s[:, 0].copy(), self.dark_s[:, 1].copy(), times.ravel(), False, lamp_kw)  # fmt: skip
+        flat = times.ravel()
+        standby = np.where((flat >= self.start_s) & (flat <= self.end_s), self.standby_kw, 0.0)
+        return (lamp_kw + standby).reshape(times.shape)
+
+    def lamps_at_full(self, times_s) -> np.ndarray:
+        """Number of lamps at full level (and on: it is dark) at the given times."""
+        times = np.ascontiguousarray(times_s, dtype=float)
+        out = np.empty(times.size)
+        _street_sum_at(self.timelines.ptr, self.timelines.t, self.timelines.level, self.street_lamps.astype(float),
+                       self.dark_s[:, 0].copy(), self.dark_s[:, 1].copy(), times.ravel(), True, out)  # fmt: skip
+        return np.rint(out).astype(np.int64).reshape(times.shape)
+
+
+# ---------------------------------------------------------------------- engine
+
+
+class LightingEngine:
+    """Evaluates a lighting controller over a run's passages.
+
+    Parameters
+    ----------
+    lamp_power_w
+        Rated power of each lamp, in watts.
+    lamp_street
+        Street id of each lamp.
+    lamp_offset_m
+        Distance of each lamp along its street's forward edge, in metres.
+    street_length_m
+        Length of each street (index = street id), in metres.
+    street_design_flow_vph
+        Design flow of each street, in road users per hour (``traffic_stepped``).
+    spec
+        The scenario's lighting section.
+    dark_s
+        ``(k, 2)`` dark intervals ``[on, off)`` (:func:`twin.engine.sun.dark_intervals`);
+        clipped to the run here, and sorted and merged.
+    start_s, end_s
+        The run, in seconds from local midnight.
+    edge_street
+        Street of each directed edge of the network.
+    edge_forward
+        Whether each edge runs along its street's forward direction. On a reverse edge a
+        lamp at offset ``x`` is ``length - x`` from the entry.
+    controller
+        A :class:`Controller`; by default the built-in one ``spec.controller`` names.
+    """
+
+    def __init__(
+        self,
+        *,
+        lamp_power_w: np.ndarray,
+        lamp_street: np.ndarray,
+        lamp_offset_m: np.ndarray,
+        street_length_m: np.ndarray,
+        street_design_flow_vph: np.ndarray,
+        spec: LightingSpec,
+        dark_s: np.ndarray,
+        start_s: float,
+        end_s: float,
+        edge_street: np.ndarray,
+        edge_forward: np.ndarray,
+        controller: Controller | None = None,
+    ) -> None:
+        self.spec = spec
+        self.start_s, self.end_s = float(start_s), float(end_s)
+        if not (math.isfinite(self.start_s) and math.isfinite(self.end_s) and self.end_s >= self.start_s):
+            raise ValueError(f"the run [{start_s}, {end_s}] must be finite and not end before it starts")
+        self.street_length_m = np.ascontiguousarray(street_length_m, dtype=float)
+        self.street_design_flow_vph = np.ascontiguousarray(street_design_flow_vph, dtype=float)
+        n_streets = self.street_length_m.size
+        if self.street_design_flow_vph.shape != (n_streets,):
+            raise ValueError("`street_design_flow_vph` must have one value per street, like `street_length_m`")
+        if np.any(~(self.street_length_m >= 0)) or np.any(~np.isfinite(self.street_length_m)):
+            raise ValueError("every street length must be a finite number of metres, 0 or more")
+        lit_design = self.street_design_flow_vph
+        if np.any(~(lit_design > 0)) or np.any(~np.isfinite(lit_design)):
+            raise ValueError("every street design flow must be a positive number of road users per hour")
+
+        self.lamp_power_w = np.ascontiguousarray(lamp_power_w, dtype=float)
+        self.lamp_street = np.ascontiguousarray(lamp_street, dtype=np.int64)
+        lamp_offset = np.ascontiguousarray(lamp_offset_m, dtype=float)
+        if not self.lamp_power_w.shape == self.lamp_street.shape == lamp_offset.shape:
+            raise ValueError("`lamp_power_w`, `lamp_street` and `lamp_offset_m` must have one value per lamp")
+        if self.lamp_street.size and (self.lamp_street.min() < 0 or self.lamp_street.max() >= n_streets):
+            raise ValueError(f"lamp street ids must lie in 0..{n_streets - 1}")
+        if np.any(~(self.lamp_power_w >= 0)) or np.any(~np.isfinite(self.lamp_power_w)):
+            raise ValueError("every lamp power must be a finite number of watts, 0 or more")
+        if np.any(~np.isfinite(lamp_offset)):
+            raise ValueError("every lamp offset must be a finite number of metres")
+        # Lamps snapped to a street lie on it; rounding may put one a hair past an end.
+        self.lamp_offset_m = np.clip(lamp_offset, 0.0, self.street_length_m[self.lamp_street])
+
+        self.edge_street = np.ascontiguousarray(edge_street, dtype=np.int64)
+        self.edge_forward = np.ascontiguousarray(edge_forward, dtype=bool)
+        if self.edge_street.shape != self.edge_forward.shape:
+            raise ValueError("`edge_street` and `edge_forward` must have one value per edge")
+        if self.edge_street.size and (self.edge_street.min() < 0 or self.edge_street.max() >= n_streets):
+            raise ValueError(f"edge street ids must lie in 0..{n_streets - 1}")
+
+        self.dark_s = _clean_dark(dark_s, self.start_s, self.end_s)
+        self.controller = controller if controller is not None else CONTROLLERS[spec.controller]()
+        if not isinstance(self.controller, Controller):
+            raise TypeError("`controller` needs a `name`, a `networked` flag and a `levels(context)` method")
+
+        # Lamps grouped by street, in order along the forward edge.
+        order = np.lexsort((self.lamp_offset_m, self.lamp_street))
+        self._lamp_order = order.astype(np.int64)
+        self._lamp_ptr = np.zeros(n_streets + 1, dtype=np.int64)
+        np.cumsum(np.bincount(self.lamp_street, minlength=n_streets), out=self._lamp_ptr[1:])
+        self.street_lamps = np.diff(self._lamp_ptr)
+        self.street_power_w = np.bincount(self.lamp_street, weights=self.lamp_power_w, minlength=n_streets)
+
+    @property
+    def n_streets(self) -> int:
+        """Number of streets."""
+        return int(self.street_length_m.size)
+
+    @property
+    def n_lamps(self) -> int:
+        """Number of lamps."""
+        return int(self.lamp_power_w.size)
+
+    @classmethod
+    def from_network(
+        cls,
+        network: StreetNetwork,
+        *,
+        spec: LightingSpec,
+        dark_s: np.ndarray,
+        start_s: float,
+        end_s: float,
+        controller: Controller | None = None,
+    ) -> LightingEngine:
+        """Build the engine from a street network's edges and lamps.
+
+        A street's forward edge is the edge its lamps stand on (their ``edge_id``), or its
+        first edge when it has no lamps; its length is that edge's. The design flow is the
+        summed ``capacity_vph`` of the street's car edges (both directions), and
+        ``spec.path_design_flow_vph`` for streets closed to cars.
+        """
+        edges, lamps = network.edges, network.lamps
+        street = edges["street_id"].to_numpy(np.int64)
+        lamp_street = lamps["street_id"].to_numpy(np.int64)
+        n_streets = int(max(street.max(initial=-1), lamp_street.max(initial=-1)) + 1)
+        n_edges = len(edges)
+        # First edge of each street, then the lamps' own edge where there are lamps.
+        forward_edge = np.full(n_streets, n_edges, dtype=np.int64)
+        positions = np.arange(n_edges, dtype=np.int64)
+        np.minimum.at(forward_edge, street, positions)
+        forward_edge[lamp_street] = lamps["edge_id"].to_numpy(np.int64)
+        has_edge = forward_edge < n_edges
+        u, v = edges["u"].to_numpy(np.int64), edges["v"].to_numpy(np.int64)
+        fe = forward_edge[street]
+        edge_forward = (positions == fe) | ((u == u[fe]) & (v == v[fe]) & (u != v))
+        length = edges["length_m"].to_numpy(float)
+        street_length = np.where(has_edge, length[np.where(has_edge, forward_edge, 0)], 0.0)
+        car = edges["allows_car"].to_numpy(bool)
+        design = np.bincount(street, weights=np.where(car, edges["capacity_vph"].to_numpy(float), 0.0),
+                             minlength=n_streets)  # fmt: skip
+        design = np.where(design > 0, design, float(spec.path_design_flow_vph))
+        return cls(
+            lamp_power_w=lamps["power_w"].to_numpy(float), lamp_street=lamp_street,
+            lamp_offset_m=lamps["offset_m"].to_numpy(float), street_length_m=street_length,
+            street_design_flow_vph=design, spec=spec, dark_s=dark_s, start_s=start_s, end_s=end_s,
+            edge_street=street, edge_forward=edge_forward, controller=controller,
+        )  # fmt: skip
+
+    def passages(self, traversals: Traversals) -> StreetPassages:
+        """Group a run's passages by street, sorted by entry time."""
+        edge = np.asarray(traversals.edge, dtype=np.int64)
+        enter = np.ascontiguousarray(traversals.enter_s, dtype=float)
+        exit_ = np.ascontiguousarray(traversals.exit_s, dtype=float)
+        n = edge.size
+        if not (enter.size == exit_.size == np.asarray(traversals.mode).size == n):
+            raise ValueError("the traversal arrays must have the same length")
+        if n and (edge.min() < 0 or edge.max() >= self.edge_street.size):
+            raise ValueError(f"traversal edge ids must lie in 0..{self.edge_street.size - 1}")
+        if not (np.isfinite(enter).all() and np.isfinite(exit_).all()):
+            raise ValueError("traversal times must be finite")
+        if np.any(exit_ < enter):
+            bad = int(np.argmax(exit_ < enter))
+            raise ValueError(f"passage {bad} leaves its edge ({exit_[bad]}) before it enters it ({enter[bad]})")
+        street = self.edge_street[edge]
+        order, ptr = _group_by_street(street, enter, self.n_streets)
+        return StreetPassages(
+            ptr=ptr, street=street[order], enter_s=enter[order], exit_s=exit_[order],
+            mode=np.asarray(traversals.mode, dtype=np.int8)[order], forward=self.edge_forward[edge][order],
+            row=order, n_rows=n,
+        )  # fmt: skip
+
+    def evaluate(self, traversals: Traversals, *, rng: np.random.Generator) -> LightingResult:
+        """Run the controller over the passages and integrate energy, hours and safety.
+
+        Parameters
+        ----------
+        traversals
+            Every passage of the run (cars, cyclists, walkers).
+        rng
+            Random numbers for the controller (the presence sensors' misses).
+        """
+        passages = self.passages(traversals)
+        context = ControlContext(
+            spec=self.spec, passages=passages, dark_s=self.dark_s, start_s=self.start_s, end_s=self.end_s,
+            street_length_m=self.street_length_m, street_design_flow_vph=self.street_design_flow_vph,
+            street_lamps=self.street_lamps, rng=rng,
+        )  # fmt: skip
+        timelines = self.controller.levels(context)
+        timelines = _checked_timelines(timelines, self.n_streets, self.street_lamps > 0, self.controller.name)
+        dark_a, dark_b = self.dark_s[:, 0].copy(), self.dark_s[:, 1].copy()
+        lit = self.street_lamps > 0
+
+        level_s, full_s, dimmed_s = _street_hours(timelines.ptr, timelines.t, timelines.level, lit, dark_a, dark_b)
+        run_h = (self.end_s - self.start_s) / 3600.0
+        lamp_street = self.lamp_street
+        standby_w = float(self.spec.standby_power_w) if bool(self.controller.networked) else 0.0
+        energy = self.lamp_power_w * level_s[lamp_street] / 3.6e6 + standby_w * run_h / 1000.0
+        hours_full = full_s[lamp_street] / 3600.0
+        hours_dimmed = dimmed_s[lamp_street] / 3600.0
+        hours_off = np.maximum(run_h - hours_full - hours_dimmed, 0.0)
+
+        arrivals = np.zeros(self.n_lamps, dtype=np.int64)
+        street_stats = _passage_safety(
+            passages.ptr, passages.enter_s, passages.exit_s, passages.mode, passages.forward, lit,
+            self.street_length_m, self._lamp_ptr, self._lamp_order, self.lamp_offset_m,
+            timelines.ptr, timelines.t, timelines.level, dark_a, dark_b, arrivals,
+        )  # fmt: skip
+        return LightingResult(
+            controller=str(self.controller.name), energy_kwh=energy, hours_full=hours_full,
+            hours_dimmed=hours_dimmed, hours_off=hours_off, dark_arrivals=arrivals,
+            standby_kwh=standby_w * run_h / 1000.0 * self.n_lamps,
+            night_metres_walk_bike=float(street_stats[:, 0].sum()),
+            night_metres_walk_bike_full=float(street_stats[:, 1].sum()),
+            dark_arrivals_total=int(arrivals.sum()), dark_arrivals_walk_bike=int(street_stats[:, 2].sum()),
+            timelines=timelines, dark_s=self.dark_s, street_power_w=self.street_power_w,
+            street_lamps=self.street_lamps, standby_kw=standby_w * self.n_lamps / 1000.0,
+            start_s=self.start_s, end_s=self.end_s,
+        )  # fmt: skip
+
+
+# -------------------------------------------------------------------- checking
+
+
+def _clean_dark(dark_s, start_s: float, end_s: float) -> np.ndarray:
+    """Dark intervals clipped to the run, sorted, with overlapping ones merged."""
+    dark = np.asarray(dark_s, dtype=float).reshape(-1, 2)
+    if np.any(np.isnan(dark)) or np.any(dark[:, 1] < dark[:, 0]):
+        raise ValueError("`dark_s` must hold [on, off) intervals with off >= on")
+    dark = np.clip(dark, start_s, end_s)
+    dark = dark[dark[:, 1] > dark[:, 0]]
+    dark = dark[np.argsort(dark[:, 0], kind="stable")]
+    merged: list[list[float]] = []
+    for a, b in dark:
+        if merged and a <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    return np.asarray(merged, dtype=float).reshape(-1, 2)
+
+
+def _checked_timelines(timelines: LevelTimelines, n_streets: int, lit: np.ndarray, name: str) -> LevelTimelines:
+    """Check a controller's output, so that a faulty custom controller fails loudly."""
+    if not isinstance(timelines, LevelTimelines):
+        raise TypeError(f"controller {name!r} returned {type(timelines).__name__}, not LevelTimelines")
+    ptr = np.ascontiguousarray(timelines.ptr, dtype=np.int64)
+    t = np.ascontiguousarray(timelines.t, dtype=float)
+    level = np.ascontiguousarray(timelines.level, dtype=float)
+    if ptr.shape != (n_streets + 1,) or ptr[0] != 0 or np.any(np.diff(ptr) < 0) or ptr[-1] != t.size:
+        raise ValueError(f"controller {name!r}: `ptr` must be {n_streets + 1} non-decreasing offsets from 0 to len(t)")
+    if level.shape != t.shape:
+        raise ValueError(f"controller {name!r}: `t` and `level` must have the same length")
+    if not (np.isfinite(t).all() and np.isfinite(level).all()):
+        raise ValueError(f"controller {name!r}: times and levels must be finite")
+    if np.any(level < 0.0) or np.any(level > 1.0):
+        raise ValueError(f"controller {name!r}: levels must lie between 0 and 1")
+    if t.size > 1:
+        backwards = np.diff(t) < 0
+        backwards[ptr[1:-1][ptr[1:-1] < t.size] - 1] = False  # a new street may start earlier
+        if backwards.any():
+            raise ValueError(f"controller {name!r}: the times of a street's timeline must not decrease")
+    empty = lit & (np.diff(ptr) == 0)
+    if empty.any():
+        raise ValueError(f"controller {name!r}: street {int(np.argmax(empty))} has lamps but no level timeline")
+    return LevelTimelines(ptr=ptr, t=t, level=level)
+
+
+# ---------------------------------------------------------------------- kernels
+
+
+@njit(cache=True)
+def _group_by_street(street, enter, n_streets):
+    """Order of passages by (street, enter time), stable; and the street offsets."""
+    n = street.size
+    ptr = np.zeros(n_streets + 1, dtype=np.int64)
+    for i in range(n):
+        ptr[street[i] + 1] += 1
+    for s in range(n_streets):
+        ptr[s + 1] += ptr[s]
+    fill = ptr[:-1].copy()
+    order = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        s = street[i]
+        order[fill[s]] = i
+        fill[s] += 1
+    for s in range(n_streets):
+        lo, hi = ptr[s], ptr[s + 1]
+        if hi - lo < 2:
+            continue
+        ordered = True
+        for k in range(lo + 1, hi):
+            if enter[order[k]] < enter[order[k - 1]]:
+                ordered = False
+                break
+        if ordered:
+            continue
+        segment = order[lo:hi].copy()
+        keys = np.empty(hi - lo)
+        for k in range(hi - lo):
+            keys[k] = enter[segment[k]]
+        idx = np.argsort(keys, kind="mergesort")
+        for k in range(hi - lo):
+            order[lo + k] = segment[idx[k]]
+    return order, ptr
+
+
+@njit(cache=True, inline="always")
+def _last_at_or_before(t, lo, hi, x):
+    """Largest k in [lo, hi) with t[k] <= x, or lo - 1."""
+    a, b = lo, hi
+    while a < b:
+        m = (a + b) >> 1
+        if t[m] <= x:
+            a = m + 1
+        else:
+            b = m
+    return a - 1
+
+
+@njit(cache=True, inline="always")
+def _level_at(t, v, lo, hi, x):
+    """A timeline's level at x (right-continuous, constant beyond its ends)."""
+    k = _last_at_or_before(t, lo, hi, x)
+    if k < lo:
+        return v[lo]
+    if k >= hi - 1:
+        return v[hi - 1]
+    t0 = t[k]
+    t1 = t[k + 1]
+    return v[k] + (v[k + 1] - v[k]) * (x - t0) / (t1 - t0)
+
+
+@njit(cache=True, inline="always")
+def _is_dark(dark_a, dark_b, x):
+    j = _last_at_or_before(dark_a, 0, dark_a.size, x)
+    return j >= 0 and x < dark_b[j]
+
+
+@njit(cache=True)
+def _values_at(t, v, lo, hi, times, out):
+    for i in range(times.size):
+        out[i] = _level_at(t, v, lo, hi, times[i])
+
+
+@njit(cache=True, inline="always")
+def _measure_at_least(y0, y1, length, threshold):
+    """Time a linear piece from y0 to y1 over ``length`` spends at or above threshold."""
+    if y0 >= threshold and y1 >= threshold:
+        return length
+    if y0 < threshold and y1 < threshold:
+        return 0.0
+    high = max(y0, y1)
+    return length * (high - threshold) / (high - min(y0, y1))
+
+
+@njit(cache=True, inline="always")
+def _measure_at_most(y0, y1, length, threshold):
+    """Time a linear piece from y0 to y1 over ``length`` spends at or below threshold."""
+    if y0 <= threshold and y1 <= threshold:
+        return length
+    if y0 > threshold and y1 > threshold:
+        return 0.0
+    low = min(y0, y1)
+    return length * (threshold - low) / (max(y0, y1) - low)
+
+
+@njit(cache=True)
+def _integrate(t, v, lo, hi, a, b):
+    """Over [a, b]: the integral of the level (level-seconds), and the seconds at full and
+    at off. Exact for the piecewise-linear timeline."""
+    area = 0.0
+    full = 0.0
+    off = 0.0
+    k = _last_at_or_before(t, lo, hi, a)
+    x0 = a
+    while x0 < b:
+        if k < lo:
+            piece_end = t[lo]
+        elif k >= hi - 1:
+            piece_end = np.inf
+        else:
+            piece_end = t[k + 1]
+        x1 = min(piece_end, b)
+        if x1 > x0:
+            if k < lo:
+                y0 = v[lo]
+                y1 = y0
+            elif k >= hi - 1:
+                y0 = v[hi - 1]
+                y1 = y0
+            else:
+                slope = (v[k + 1] - v[k]) / (t[k + 1] - t[k])
+                y0 = v[k] + slope * (x0 - t[k])
+                y1 = v[k] + slope * (x1 - t[k])
+            length = x1 - x0
+            area += 0.5 * (y0 + y1) * length
+            full += _measure_at_least(y0, y1, length, _FULL)
+            off += _measure_at_most(y0, y1, length, _OFF)
+            x0 = x1
+        k += 1
+    return area, full, off
+
+
+@njit(cache=True)
+def _street_hours(ptr, t, v, lit, dark_a, dark_b):
+    """Per street, over the dark intervals: level-seconds, seconds at full, seconds dimmed."""
+    n = ptr.size - 1
+    level_s = np.zeros(n)
+    full_s = np.zeros(n)
+    dimmed_s = np.zeros(n)
+    for s in range(n):
+        lo, hi = ptr[s], ptr[s + 1]
+        if not lit[s] or hi == lo:
+            continue
+        for j in range(dark_a.size):
+            area, full, off = _integrate(t, v, lo, hi, dark_a[j], dark_b[j])
+            level_s[s] += area
+            full_s[s] += full
+            dimmed_s[s] += max(dark_b[j] - dark_a[j] - full - off, 0.0)
+    return level_s, full_s, dimmed_s
+
+
+@njit(cache=True)
+def _passage_safety(pptr, enter, exit_, mode, forward, lit, length, lamp_ptr, lamp_order, lamp_offset,
+                    tptr, t, v, dark_a, dark_b, arrivals):  # fmt: skip
+    """Dark arrivals per lamp (into ``arrivals``); per street: night metres walked or
+    cycled, the part of them at full light, and walk-and-bike dark arrivals."""
+    n_streets = pptr.size - 1
+    out = np.zeros((n_streets, 3))
+    n_dark = dark_a.size
+    for s in range(n_streets):
+        if not lit[s]:
+            continue
+        lo, hi = tptr[s], tptr[s + 1]
+        street_m = length[s]
+        metres = 0.0
+        metres_full = 0.0
+        walk_bike_dark = 0
+        for i in range(pptr[s], pptr[s + 1]):
+            t_in = enter[i]
+            duration = exit_[i] - t_in
+            active = mode[i] == _WALK or mode[i] == _BIKE
+            # Dark arrivals: the road user passes each lamp at enter + distance / speed.
+            for q in range(lamp_ptr[s], lamp_ptr[s + 1]):
+                lamp = lamp_order[q]
+                distance = lamp_offset[lamp] if forward[i] else street_m - lamp_offset[lamp]
+                at = t_in + (distance * duration / street_m if street_m > 0 else 0.0)
+                if _is_dark(dark_a, dark_b, at) and _level_at(t, v, lo, hi, at) < _FULL:
+                    arrivals[lamp] += 1
+                    if active:
+                        walk_bike_dark += 1
+            if not active:
+                continue
+            # Metres walked or cycled in the dark, and those at full light.
+            if duration <= 0.0:
+                if _is_dark(dark_a, dark_b, t_in):
+                    metres += street_m
+                    if _level_at(t, v, lo, hi, t_in) >= _FULL:
+                        metres_full += street_m
+                continue
+            speed = street_m / duration
+            j = _last_at_or_before(dark_b, 0, n_dark, t_in) + 1  # first interval ending after entry
+            while j < n_dark and dark_a[j] < exit_[i]:
+                a = max(dark_a[j], t_in)
+                b = min(dark_b[j], exit_[i])
+                if b > a:
+                    _, full, _ = _integrate(t, v, lo, hi, a, b)
+                    metres += (b - a) * speed
+                    metres_full += full * speed
+                j += 1
+        out[s, 0] = metres
+        out[s, 1] = metres_full
+        out[s, 2] = walk_bike_dark
+    return out
+
+
+@njit(cache=True)
+def _street_sum_at(ptr, t, v, weight, dark_a, dark_b, times, count_full, out):
+    """At each time: sum over streets of weight x level (or weight x [level is full]),
+    zero outside the dark intervals."""
+    n = ptr.size - 1
+    for i in range(times.size):
+        x = times[i]
+        total = 0.0
+        if _is_dark(dark_a, dark_b, x):
+            for s in range(n):
+                lo, hi = ptr[s], ptr[s + 1]
+                if weight[s] == 0.0 or hi == lo:
+                    continue
+                level = _level_at(t, v, lo, hi, x)
+                if count_full:
+                    if level >= _FULL:
+                        total += weight[s]
+                else:
+                    total += weight[s] * level
+        out[i] = total
+
+
+@njit(cache=True, inline="always")
+def _count_below(sorted_values, lo, hi, x):
+    """Number of values in sorted_values[lo:hi] strictly below x."""
+    a, b = lo, hi
+    while a < b:
+        m = (a + b) >> 1
+        if sorted_values[m] < x:
+            a = m + 1
+        else:
+            b = m
+    return a - lo
+
+
+@njit(cache=True)
+def _stepped_timelines(pptr, enter, design, lit, dark_a, dark_b, sample_s, min_hold_s, levels, start_s):
+    """traffic_stepped: class 0/1/2 (levels[0..2]) per street from counted samples."""
+    n_streets = pptr.size - 1
+    # Upper bound of points per street: 1 + per night 2 + 2 per sample end inside it.
+    n_samples = 0
+    for j in range(dark_a.size):
+        n_samples += int((dark_b[j] - dark_a[j]) / sample_s) + 2
+    per_street = 1 + 2 * dark_a.size + 2 * n_samples
+    n_lit = 0
+    for s in range(n_streets):
+        if lit[s]:
+            n_lit += 1
+    t = np.empty(n_lit * per_street)
+    v = np.empty(n_lit * per_street)
+    ptr = np.zeros(n_streets + 1, dtype=np.int64)
+    k = 0
+    per_hour = 3600.0 / sample_s
+    for s in range(n_streets):
+        if lit[s]:
+            lo, hi = pptr[s], pptr[s + 1]
+            t[k] = start_s
+            v[k] = levels[0]
+            k += 1
+            current = 0
+            for j in range(dark_a.size):
+                # Each night starts at full.
+                t[k] = dark_a[j]
+                v[k] = levels[current]
+                t[k + 1] = dark_a[j]
+                v[k + 1] = levels[0]
+                k += 2
+                current = 0
+                since = dark_a[j]
+                low_run = 0
+                previous_call = 0
+                e = (math.floor(dark_a[j] / sample_s) + 1) * sample_s
+                while e < dark_b[j]:
+                    # Entries in [e - sample, e).
+                    before_end = _count_below(enter, lo, hi, e)
+                    before_start = _count_below(enter, lo, hi, e - sample_s)
+                    count = before_end - before_start
+                    ratio = count * per_hour / design[s]
+                    call = 0 if ratio >= 0.5 else (1 if ratio >= 0.25 else 2)
+                    if call < current:  # more traffic: up at once
+                        t[k] = e
+                        v[k] = levels[current]
+                        t[k + 1] = e
+                        v[k + 1] = levels[call]
+                        k += 2
+                        current = call
+                        since = e
+                        low_run = 0
+                    elif call > current:  # less traffic: down after two samples and the hold
+                        low_run += 1
+                        if low_run >= 2 and e - since >= min_hold_s:
+                            target = min(call, previous_call)
+                            t[k] = e
+                            v[k] = levels[current]
+                            t[k + 1] = e
+                            v[k + 1] = levels[target]
+                            k += 2
+                            current = target
+                            since = e
+                            low_run = 0
+                    else:
+                        low_run = 0
+                    previous_call = call
+                    e += sample_s
+        ptr[s + 1] = k
+    return ptr, t[:k].copy(), v[:k].copy()
+
+
+@njit(cache=True)
+def _presence_timelines(pptr, request_on, request_off, seen, lit, dim, seconds_per_level, start_s):
+    """presence: merge each street's requests for full light and follow them with ramps."""
+    n_streets = pptr.size - 1
+    # Pass 1: merged request intervals per street, written over a copy of the requests.
+    merged_a = np.empty(request_on.size)
+    merged_b = np.empty(request_on.size)
+    n_merged = np.zeros(n_streets, dtype=np.int64)
+    for s in range(n_streets):
+        lo, hi = pptr[s], pptr[s + 1]
+        if not lit[s] or hi == lo:
+            continue
+        keys = request_on[lo:hi].copy()
+        idx = np.argsort(keys, kind="mergesort")
+        m = 0
+        for q in range(hi - lo):
+            i = lo + idx[q]
+            if not seen[i]:
+                continue
+            a = request_on[i]
+            b = request_off[i]
+            if b <= a:
+                continue
+            if m > 0 and a <= merged_b[lo + m - 1]:
+                if b > merged_b[lo + m - 1]:
+                    merged_b[lo + m - 1] = b
+            else:
+                merged_a[lo + m] = a
+                merged_b[lo + m] = b
+                m += 1
+        n_merged[s] = m
+    # Pass 2: timelines with linear ramps, at most 4 points per merged interval plus 2.
+    ptr = np.zeros(n_streets + 1, dtype=np.int64)
+    for s in range(n_streets):
+        ptr[s + 1] = ptr[s] + ((4 * n_merged[s] + 2) if lit[s] else 0)
+    t = np.empty(ptr[-1])
+    v = np.empty(ptr[-1])
+    out_ptr = np.zeros(n_streets + 1, dtype=np.int64)
+    k = 0
+    for s in range(n_streets):
+        if lit[s]:
+            lo = pptr[s]
+            m = n_merged[s]
+            t[k] = min(start_s, merged_a[lo]) if m > 0 else start_s
+            v[k] = dim
+            k += 1
+            level_end = dim
+            end = 0.0
+            for q in range(m):
+                a = merged_a[lo + q]
+                b = merged_b[lo + q]
+                level_a = dim
+                if q > 0:
+                    fall_end = end + (level_end - dim) * seconds_per_level
+                    if fall_end <= a:
+                        t[k] = fall_end
+                        v[k] = dim
+                        k += 1
+                    else:
+                        level_a = level_end - (a - end) / seconds_per_level
+                t[k] = a
+                v[k] = level_a
+                k += 1
+                rise_end = a + (1.0 - level_a) * seconds_per_level
+                if rise_end <= b:
+                    t[k] = rise_end
+                    v[k] = 1.0
+                    k += 1
+                    level_end = 1.0
+                else:
+                    level_end = level_a + (b - a) / seconds_per_level
+                t[k] = b
+                v[k] = level_end
+                k += 1
+                end = b
+            if m > 0:
+                t[k] = end + (level_end - dim) * seconds_per_level
+                v[k] = dim
+                k += 1
+        out_ptr[s + 1] = k
+    return out_ptr, t[:k].copy(), v[:k].copy()
