@@ -17,7 +17,7 @@ import datetime as dt
 import math
 import zoneinfo
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
@@ -59,6 +59,158 @@ def _check_shares(shares: dict[str, float], *, keys: tuple[str, ...]) -> dict[st
 # ------------------------------------------------------------- people and trips
 
 
+#: Purposes of activities outside home that plans send people to.
+ActivityPurpose = Literal["work", "school", "shop", "errand", "leisure"]
+IncomeGroup = Literal["low", "middle", "high"]
+ModeName = Literal["car", "bike", "walk"]
+
+_DEFAULT_DECAY_M = {"work": 10000.0, "school": 1000.0, "shop": 1500.0, "errand": 2000.0,
+                    "leisure": 3000.0}  # fmt: skip
+_DEFAULT_VOT = {"low": 6.5, "middle": 9.0, "high": 13.0}
+_DEFAULT_ASC = {"car": 0.0, "bike": -3.3, "walk": 1.2}
+
+
+def _fill(value: dict[str, float], defaults: dict[str, float]) -> dict[str, float]:
+    """Take the defaults for the keys a scenario leaves out."""
+    return {key: float(value.get(key, default)) for key, default in defaults.items()}
+
+
+class PlanSpec(BaseModel):
+    """How daily activity plans are drawn: who goes out, when, for how long and how far.
+
+    Sources and assumptions are listed in :mod:`twin.population.plans`.
+    """
+
+    model_config = MODEL_CONFIG
+
+    mobile_share: float = Field(
+        0.88, ge=0, le=1.0,
+        description="share of residents who leave home on the day; MiD 2017: 88% on weekdays, "
+        "85% over all days",
+    )
+    commute_share: float = Field(
+        0.85, ge=0, le=1.0,
+        description="share of mobile workers and pupils who go to work or school that day "
+        "(the rest are on leave, ill, working from home or off on a part-time day)",
+    )
+    stop_share: float = Field(
+        0.25, ge=0, le=1.0,
+        description="share of tours with a second activity before returning home",
+    )
+    part_time_share: float = Field(
+        0.3, ge=0, le=1.0,
+        description="share of workers with a part-time day (Destatis: about 3 in 10 employees "
+        "in Germany work part time)",
+    )
+    work_depart_mean_s: float = Field(
+        27600.0, ge=0, le=DAY_S,
+        description="mean departure from home to work, seconds from midnight (27600 = 07:40)",
+    )
+    work_depart_sd_s: float = Field(
+        3000.0, ge=0, le=DAY_S, description="standard deviation of that departure, in seconds"
+    )
+    work_duration_mean_s: float = Field(
+        31500.0, gt=0, le=DAY_S,
+        description="mean full-time day at work including breaks, in seconds (31500 = 8 h 45)",
+    )
+    part_time_duration_mean_s: float = Field(
+        18000.0, gt=0, le=DAY_S, description="mean part-time day at work, in seconds (5 h)"
+    )
+    work_duration_sd_s: float = Field(
+        2700.0, ge=0, le=DAY_S, description="standard deviation of a day at work, in seconds"
+    )
+    school_depart_mean_s: float = Field(
+        26700.0, ge=0, le=DAY_S,
+        description="mean departure from home to school, seconds from midnight (26700 = 07:25)",
+    )
+    school_depart_sd_s: float = Field(
+        900.0, ge=0, le=DAY_S, description="standard deviation of that departure, in seconds"
+    )
+    school_duration_mean_s: float = Field(
+        22500.0, gt=0, le=DAY_S,
+        description="mean time at school or childcare, in seconds (22500 = 6 h 15)",
+    )
+    school_duration_sd_s: float = Field(
+        3600.0, ge=0, le=DAY_S, description="standard deviation of the time at school, in seconds"
+    )
+    shop_duration_median_s: float = Field(
+        1800.0, gt=0, le=DAY_S, description="median time spent shopping, in seconds"
+    )
+    errand_duration_median_s: float = Field(
+        1200.0, gt=0, le=DAY_S,
+        description="median time of an errand (doctor, bank, post, dropping someone off), in seconds",
+    )
+    leisure_duration_median_s: float = Field(
+        5400.0, gt=0, le=DAY_S,
+        description="median time of a leisure activity (visits, sport, eating out), in seconds",
+    )
+    duration_log_sd: float = Field(
+        0.6, ge=0, le=3,
+        description="spread of shop, errand and leisure durations: standard deviation of their "
+        "logarithm (lognormal)",
+    )
+    destination_decay_m: dict[ActivityPurpose, Annotated[float, Field(gt=0, le=1e6)]] = Field(
+        default_factory=lambda: dict(_DEFAULT_DECAY_M),
+        description="distance decay of destination choice per purpose, in metres of straight "
+        "line: a place twice this far is e^-1 as attractive; absent purposes keep their default",
+    )
+
+    @field_validator("destination_decay_m", mode="after")
+    @classmethod
+    def _all_purposes(cls, value: dict[str, float]) -> dict[str, float]:
+        return _fill(value, _DEFAULT_DECAY_M)
+
+
+class ModeChoiceSpec(BaseModel):
+    """Coefficients of the multinomial logit choice between car, bike and walking.
+
+    Sources are listed in :mod:`twin.population.choice`.
+    """
+
+    model_config = MODEL_CONFIG
+
+    value_of_time_eur_per_h: dict[IncomeGroup, Annotated[float, Field(ge=0, le=1000)]] = Field(
+        default_factory=lambda: dict(_DEFAULT_VOT),
+        description="value of in-vehicle time per income group, in EUR per hour; absent groups "
+        "keep their default",
+    )
+    walk_time_weight: float = Field(
+        2.0, ge=0, le=10,
+        description="walking time counts this many times in-vehicle time (Wardman 2004: about 2)",
+    )
+    wait_time_weight: float = Field(
+        2.0, ge=0, le=10,
+        description="waiting time counts this many times in-vehicle time (Wardman 2004: about 2)",
+    )
+    car_cost_eur_per_km: float = Field(
+        0.20, ge=0, le=10,
+        description="out-of-pocket cost of driving (fuel, wear), in EUR per km",
+    )
+    parking_eur: float = Field(
+        1.0, ge=0, le=100,
+        description="parking charge per car arrival at a place other than home, in EUR",
+    )
+    car_access_walk_s: float = Field(
+        120.0, ge=0, le=3600,
+        description="walking between the door and the parked car per car trip, in seconds",
+    )
+    scale_per_eur: float = Field(
+        0.3, gt=0, le=100,
+        description="logit scale: utility lost per EUR of generalised cost, in 1/EUR",
+    )
+    asc_utils: dict[ModeName, Annotated[float, Field(ge=-50, le=50)]] = Field(
+        default_factory=lambda: dict(_DEFAULT_ASC),
+        description="alternative-specific constant of each mode per tour, in utils (car = 0 is "
+        "the reference); absent modes keep their default",
+    )
+
+    @field_validator("value_of_time_eur_per_h", "asc_utils", mode="after")
+    @classmethod
+    def _all_keys(cls, value: dict[str, float], info: ValidationInfo) -> dict[str, float]:
+        defaults = _DEFAULT_VOT if info.field_name == "value_of_time_eur_per_h" else _DEFAULT_ASC
+        return _fill(value, defaults)
+
+
 class PopulationSpec(BaseModel):
     """A synthetic population that twin generates, with daily activity plans."""
 
@@ -67,13 +219,27 @@ class PopulationSpec(BaseModel):
     residents: int = Field(1000, ge=1, le=5_000_000, description="number of residents")
     car_access_share: float = Field(
         0.78, ge=0, le=1.0,
-        description="share of residents with a car; about 22% of households in MiD 2017 "
-        "have none",
+        description="share of adults and seniors with a car at their disposal (children never "
+        "drive); about 22% of households in MiD 2017 have none",
+    )
+    bike_access_share: float = Field(
+        0.78, ge=0, le=1.0,
+        description="share of residents with a bicycle; about four in five German households "
+        "own one (Destatis 2017; Fahrrad-Monitor 2019: 76%)",
     )
     smartphone_share: float = Field(
         0.85, ge=0, le=1.0, description="share of residents with a smartphone"
     )
-    income_shares: dict[Literal["low", "middle", "high"], Share] = Field(
+    employment_share: float = Field(
+        0.75, ge=0, le=1.0,
+        description="share of adults in work; Eurostat: employment rate of people aged 20-64 "
+        "in the EU about 75% (2023)",
+    )
+    student_share: float = Field(
+        0.9, ge=0, le=1.0,
+        description="share of children who go to school or childcare on a weekday",
+    )
+    income_shares: dict[IncomeGroup, Share] = Field(
         default_factory=lambda: {"low": 0.3, "middle": 0.5, "high": 0.2},
         description="share of residents per income group; absent groups count as 0",
     )
@@ -84,6 +250,20 @@ class PopulationSpec(BaseModel):
     trips_per_person: float = Field(
         3.1, gt=0, le=20, description="trips per person per day (MiD 2017: 3.1)"
     )
+    plans: PlanSpec = Field(
+        default_factory=PlanSpec, description="how daily activity plans are drawn"
+    )
+    mode_choice: ModeChoiceSpec = Field(
+        default_factory=ModeChoiceSpec, description="coefficients of the mode choice"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_sections(cls, data: Any) -> Any:
+        # An empty section ("plans:" with nothing below it) reads as null: take defaults.
+        if isinstance(data, dict):
+            return {k: v for k, v in data.items() if not (v is None and k in {"plans", "mode_choice"})}
+        return data
 
     @field_validator("income_shares", "age_shares", mode="after")
     @classmethod

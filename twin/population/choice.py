@@ -1,0 +1,408 @@
+"""Mode choice: a multinomial logit between car, bike and walking, one mode per home-based tour.
+
+The model is written for any number of alternatives given as columns of arrays, so that transit,
+demand-responsive transport or MaaS bundles can be added as further columns later.
+
+Model
+-----
+For trip ``t`` and alternative ``m`` the generalised cost, in EUR, is::
+
+    GC[t, m] = VoT[income] * (in_vehicle_s + walk_weight * walk_s + wait_weight * wait_s)
+               + money_eur
+
+and a home-based tour's utility is ``V[m] = ASC[m] - scale * sum of GC over the tour's trips``:
+a resident keeps one mode for the whole tour (the car or the bike has to come home). Car is
+available only to residents with ``car_access``, bike only to those with ``bike_access``, and
+no alternative that cannot reach one of the tour's places. The choice is drawn as
+``argmax(V + Gumbel noise)``, which gives exactly the logit probabilities
+``exp(V_m) / sum_j exp(V_j)`` over the available alternatives.
+
+Level of service (:func:`travel_times`): car time is the free-flow time of the fastest car path
+(:func:`twin.maps.routing.route`) plus ``car_access_walk_s`` of walking to and from the parked
+car; bike and walking times are the shortest network distance on the bike or walk network over
+``bike_speed_mps`` (default 4.2 m/s, 15 km/h) or ``walk_speed_mps`` (default 1.3 m/s). Cycling
+time counts as in-vehicle time; walking as a mode counts as walking time. A trip from a node to
+the same node takes no time.
+
+Default coefficients (:class:`twin.scenario.schema.ModeChoiceSpec`, overridable per scenario)
+---------------------------------------------------------------------------------------------
+- Values of time 6.5 / 9 / 13 EUR/h for low / middle / high incomes: the middle value is of the
+  order of the non-business (commuting and other) values of national appraisal guidance
+  (German BVWP 2030 methodology; UK TAG data book, table A1.3.1); the others assume the value
+  of time rises less than proportionally with income (an income elasticity of roughly 0.7, in
+  the range travel-time valuation studies report, e.g. the meta-analysis of Abrantes & Wardman
+  2011). They are round values, not one table's figures: set a city's own per scenario.
+- Walking and waiting time weigh twice in-vehicle time, the usual appraisal convention; Wardman
+  (2004, Transport Policy 11(4)) reviews the British evidence behind it.
+- Car out-of-pocket cost 0.20 EUR/km: fuel (about 6-7 l/100 km at 1.70 EUR/l) plus wear, the
+  part of the ADAC car cost tables that varies with distance; depreciation, insurance and tax
+  (about half of ADAC's full 0.50-0.60 EUR/km for a compact car) are left out as drivers do not
+  perceive them per trip.
+- Parking 1 EUR per car arrival away from home: an average over free and paid parking; set it
+  per scenario.
+- ``scale`` 0.3 per EUR makes one minute of in-vehicle time at 9 EUR/h cost 0.045 utils, of the
+  order of the time coefficients of urban mode choice models (a few hundredths per minute).
+- Constants per tour (car 0, bike -3.3, walk +1.2) were calibrated on the default population
+  of 100,000 in the 30 x 30 grid town of ``benchmarks/bench_population.py`` to a split of car
+  55%, walk 28%, bike 17%: MiD 2017's 57% car (driver and passenger), 22% walking, 11% cycling
+  and 10% transit for Germany, with transit and the car-passenger trips of children, which
+  twin does not model, moved to walking and cycling. Recalibrate them for a real city.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from twin.maps.network import MODES, StreetNetwork
+from twin.maps.routing import route
+from twin.population.plans import build_plans
+from twin.population.residents import synthesize_residents
+from twin.scenario.schema import ModeChoiceSpec, PopulationSpec
+
+__all__ = [
+    "ALTERNATIVES",
+    "TravelTimes",
+    "choose_modes",
+    "choose_tour_modes",
+    "generalised_costs",
+    "mode_probabilities",
+    "plan_day",
+    "tour_index",
+    "tour_totals",
+    "travel_times",
+]
+
+ALTERNATIVES: tuple[str, ...] = tuple(MODES)
+"""The alternatives of :func:`travel_times`, in column order."""
+
+_CHUNK_PAIRS = 200_000
+"""Origin-destination pairs routed at once, to bound the memory the paths take."""
+
+
+@dataclass(frozen=True, slots=True)
+class TravelTimes:
+    """Level of service of every alternative for every trip, as ``(n_trips, n_alt)`` arrays.
+
+    Attributes
+    ----------
+    alternatives
+        Names of the columns, e.g. ``("car", "bike", "walk")``.
+    in_vehicle_s, walk_s, wait_s
+        ``float64`` time in a vehicle (or on a bike), walking, and waiting, in seconds;
+        ``inf`` where the alternative cannot make the trip.
+    distance_m
+        ``float64`` distance travelled in the vehicle (or walked), in metres.
+    """
+
+    alternatives: tuple[str, ...]
+    in_vehicle_s: np.ndarray
+    walk_s: np.ndarray
+    wait_s: np.ndarray
+    distance_m: np.ndarray
+
+    @property
+    def reachable(self) -> np.ndarray:
+        """``bool`` ``(n_trips, n_alt)``: whether the alternative can make the trip."""
+        return np.isfinite(self.in_vehicle_s + self.walk_s + self.wait_s)
+
+
+def travel_times(
+    network: StreetNetwork,
+    origins,
+    destinations,
+    *,
+    walk_speed_mps: float = 1.3,
+    bike_speed_mps: float = 4.2,
+    car_access_walk_s: float = 0.0,
+) -> TravelTimes:
+    """Free-flow travel times of each trip by car, bike and on foot.
+
+    Parameters
+    ----------
+    network
+        The street network.
+    origins, destinations
+        Node positions, one pair per trip.
+    walk_speed_mps, bike_speed_mps
+        Walking and cycling speeds, in metres per second (from the scenario).
+    car_access_walk_s
+        Walking time added to every car trip between the door and the parked car.
+
+    Returns
+    -------
+    TravelTimes
+        Columns :data:`ALTERNATIVES`. Car: ``in_vehicle_s`` is the free-flow time of the
+        fastest car path and ``distance_m`` its length; bike: shortest bike-network distance
+        over ``bike_speed_mps`` as in-vehicle time; walk: shortest walk-network distance over
+        ``walk_speed_mps`` as walking time. Trips from a node to itself cost nothing.
+    """
+    for name, speed in (("walk_speed_mps", walk_speed_mps), ("bike_speed_mps", bike_speed_mps)):
+        if not (np.isfinite(speed) and speed > 0):
+            raise ValueError(f"`{name}` must be a positive number of metres per second, not {speed!r}")
+    origins = np.asarray(origins, dtype=np.int64)
+    destinations = np.asarray(destinations, dtype=np.int64)
+    n = origins.size
+    keys = origins * network.n_nodes + destinations
+    moving = origins != destinations
+    unique, inverse = np.unique(keys[moving], return_inverse=True)
+    uo, ud = np.divmod(unique, network.n_nodes)
+
+    car_s, car_m = _network_costs(network, uo, ud, "car", "freeflow_s", length=True)
+    bike_m, _ = _network_costs(network, uo, ud, "bike", "length_m", length=False)
+    same = np.array_equal(network.edges["allows_bike"].to_numpy(), network.edges["allows_walk"].to_numpy())
+    walk_m = bike_m if same else _network_costs(network, uo, ud, "walk", "length_m", length=False)[0]
+
+    shape = (n, len(ALTERNATIVES))
+    in_vehicle, walk, distance = np.zeros(shape), np.zeros(shape), np.zeros(shape)
+    rows = np.flatnonzero(moving)
+    car, bike, on_foot = (ALTERNATIVES.index(name) for name in ("car", "bike", "walk"))
+    in_vehicle[rows, car] = car_s[inverse]
+    walk[rows, car] = car_access_walk_s
+    distance[rows, car] = car_m[inverse]
+    in_vehicle[rows, bike] = bike_m[inverse] / bike_speed_mps
+    distance[rows, bike] = bike_m[inverse]
+    walk[rows, on_foot] = walk_m[inverse] / walk_speed_mps
+    distance[rows, on_foot] = walk_m[inverse]
+    return TravelTimes(ALTERNATIVES, in_vehicle, walk, np.zeros(shape), distance)
+
+
+def _network_costs(network, uo, ud, mode, weight, *, length: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Path cost (and, if asked, length in metres) of each pair, routed in bounded chunks."""
+    cost = np.empty(uo.size)
+    metres = np.empty(uo.size) if length else cost
+    edge_m = network.edges["length_m"].to_numpy(dtype=np.float64)
+    for start in range(0, uo.size, _CHUNK_PAIRS):
+        stop = start + _CHUNK_PAIRS
+        found = route(network, uo[start:stop], ud[start:stop], mode=mode, weight=weight)
+        cost[start:stop] = found.cost
+        if length:
+            sums = np.add.reduceat(np.r_[edge_m[found.edges], 0.0], found.offsets[:-1])
+            metres[start:stop] = np.where(found.hops > 0, sums, 0.0)
+            metres[start:stop][~found.reachable] = np.inf
+    return cost, metres
+
+
+def generalised_costs(
+    times: TravelTimes,
+    *,
+    value_of_time_eur_per_h: np.ndarray,
+    money_eur: np.ndarray,
+    walk_time_weight: float = 2.0,
+    wait_time_weight: float = 2.0,
+) -> np.ndarray:
+    """Generalised cost of each trip by each alternative, in EUR.
+
+    Parameters
+    ----------
+    times
+        Level of service, ``(n_trips, n_alt)``.
+    value_of_time_eur_per_h
+        Each trip's traveller's value of in-vehicle time, shape ``(n_trips,)``.
+    money_eur
+        Out-of-pocket cost of each trip by each alternative, ``(n_trips, n_alt)``.
+    walk_time_weight, wait_time_weight
+        How many in-vehicle seconds one second of walking or waiting is worth.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``VoT * (in_vehicle + walk_weight * walk + wait_weight * wait) + money``; ``inf``
+        where the alternative cannot make the trip.
+    """
+    vot = np.asarray(value_of_time_eur_per_h, dtype=np.float64)[:, None] / 3600.0
+    seconds = times.in_vehicle_s + walk_time_weight * times.walk_s + wait_time_weight * times.wait_s
+    return vot * seconds + money_eur
+
+
+def tour_index(person_id: np.ndarray, tour_id: np.ndarray) -> tuple[np.ndarray, int]:
+    """Number the tours of a trip table ``0 .. n_tours - 1``.
+
+    The trips must be grouped by person and tour (as :func:`build_plans` returns them).
+
+    Returns
+    -------
+    tour, n_tours
+        The tour of each trip, and the number of tours.
+    """
+    person_id, tour_id = np.asarray(person_id), np.asarray(tour_id)
+    new = np.ones(person_id.size, dtype=bool)
+    new[1:] = (person_id[1:] != person_id[:-1]) | (tour_id[1:] != tour_id[:-1])
+    tour = np.cumsum(new) - 1
+    return tour, int(new.sum())
+
+
+def tour_totals(values: np.ndarray, tour: np.ndarray, n_tours: int) -> np.ndarray:
+    """Sum ``(n_trips, n_alt)`` values over each tour's trips: ``(n_tours, n_alt)``."""
+    return np.stack(
+        [np.bincount(tour, weights=values[:, j], minlength=n_tours) for j in range(values.shape[1])],
+        axis=1,
+    )
+
+
+def mode_probabilities(utilities: np.ndarray, available: np.ndarray | None = None) -> np.ndarray:
+    """Logit choice probabilities ``exp(V_i) / sum_j exp(V_j)`` over the available alternatives.
+
+    Parameters
+    ----------
+    utilities
+        ``(n, n_alt)`` systematic utilities.
+    available
+        ``(n, n_alt)`` bool; all available if None.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n, n_alt)`` probabilities, 0 for unavailable alternatives; a row with no available
+        alternative is all 0.
+    """
+    v = _masked(utilities, available)
+    top = v.max(axis=1, keepdims=True)
+    top = np.where(np.isfinite(top), top, 0.0)
+    e = np.exp(v - top)
+    total = e.sum(axis=1, keepdims=True)
+    return np.divide(e, total, out=np.zeros_like(e), where=total > 0)
+
+
+def choose_modes(
+    utilities: np.ndarray, available: np.ndarray | None = None, *, rng: np.random.Generator
+) -> np.ndarray:
+    """Draw one alternative per row from the multinomial logit.
+
+    Parameters
+    ----------
+    utilities
+        ``(n, n_alt)`` systematic utilities (e.g. per tour).
+    available
+        ``(n, n_alt)`` bool; all available if None.
+    rng
+        The random generator: one standard Gumbel draw per row and alternative.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``int64`` column of the chosen alternative per row, or -1 where none is available.
+        Chosen with the probabilities of :func:`mode_probabilities`.
+    """
+    v = _masked(utilities, available)
+    choice = np.argmax(v + rng.gumbel(size=v.shape), axis=1)
+    return np.where(np.isfinite(v).any(axis=1), choice, -1)
+
+
+def _masked(utilities: np.ndarray, available: np.ndarray | None) -> np.ndarray:
+    v = np.asarray(utilities, dtype=np.float64)
+    if v.ndim != 2:
+        raise ValueError(f"`utilities` must be 2-D (choices x alternatives), not shape {v.shape}")
+    if available is None:
+        return v
+    available = np.asarray(available, dtype=bool)
+    if available.shape != v.shape:
+        raise ValueError(f"`available` has shape {available.shape}, `utilities` {v.shape}")
+    return np.where(available, v, -np.inf)
+
+
+def choose_tour_modes(
+    trips: pd.DataFrame,
+    residents: pd.DataFrame,
+    times: TravelTimes,
+    params: ModeChoiceSpec,
+    *,
+    rng: np.random.Generator,
+) -> pd.Categorical:
+    """Choose one mode per home-based tour and return it for every trip.
+
+    Parameters
+    ----------
+    trips
+        Trip table of :func:`twin.population.plans.build_plans`.
+    residents
+        Residents table (``income``, ``car_access``, ``bike_access`` by ``person_id``).
+    times
+        Level of service of the trips, e.g. from :func:`travel_times` with
+        ``car_access_walk_s=params.car_access_walk_s``.
+    params
+        Coefficients: values of time, time weights, money costs, scale and constants.
+    rng
+        The random generator.
+
+    Returns
+    -------
+    pandas.Categorical
+        The chosen mode of each trip, categories ``times.alternatives``.
+    """
+    alts = times.alternatives
+    person = trips["person_id"].to_numpy(np.int64)
+    income = pd.Categorical(residents["income"], categories=list(params.value_of_time_eur_per_h))
+    vot_by_group = np.array(list(params.value_of_time_eur_per_h.values()), dtype=np.float64)
+    vot = vot_by_group[np.asarray(income.codes, dtype=np.int64)[person]]
+
+    money = np.zeros_like(times.distance_m)
+    if "car" in alts:
+        j = alts.index("car")
+        away = (trips["purpose"] != "home").to_numpy(bool)
+        money[:, j] = params.car_cost_eur_per_km * times.distance_m[:, j] / 1000.0
+        money[:, j] += params.parking_eur * away
+    cost = generalised_costs(
+        times, value_of_time_eur_per_h=vot, money_eur=money,
+        walk_time_weight=params.walk_time_weight, wait_time_weight=params.wait_time_weight,
+    )  # fmt: skip
+    del money
+
+    tour, n_tours = tour_index(person, trips["tour_id"].to_numpy())
+    tour_cost = tour_totals(np.where(np.isfinite(cost), cost, 0.0), tour, n_tours)
+    reachable = tour_totals((~times.reachable).astype(np.float64), tour, n_tours) == 0
+    del cost
+
+    tour_person = np.zeros(n_tours, dtype=np.int64)
+    tour_person[tour] = person
+    available = reachable
+    for name, column in (("car", "car_access"), ("bike", "bike_access")):
+        if name in alts:
+            available[:, alts.index(name)] &= residents[column].to_numpy(bool)[tour_person]
+    asc = np.array([params.asc_utils.get(name, 0.0) for name in alts])
+    chosen = choose_modes(asc - params.scale_per_eur * tour_cost, available, rng=rng)
+    if (chosen < 0).any():
+        raise ValueError("a tour has no mode that can reach all of its places; check the network")
+    return pd.Categorical.from_codes(chosen[tour], alts)
+
+
+def plan_day(
+    network: StreetNetwork,
+    spec: PopulationSpec,
+    *,
+    rng: np.random.Generator,
+    walk_speed_mps: float = 1.3,
+    bike_speed_mps: float = 4.2,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Synthesize residents, draw their day's plans and choose their modes.
+
+    Parameters
+    ----------
+    network
+        The street network.
+    spec
+        The scenario's population section.
+    rng
+        The random generator; the same seed gives the same residents, trips and modes.
+    walk_speed_mps, bike_speed_mps
+        Walking and cycling speeds (from the scenario).
+
+    Returns
+    -------
+    residents, trips
+        The table of :func:`~twin.population.residents.synthesize_residents`, and the trips of
+        :func:`~twin.population.plans.build_plans` with a ``mode`` column (categorical of
+        ``"car"``, ``"bike"``, ``"walk"``), one mode per tour.
+    """
+    residents = synthesize_residents(network, spec, rng=rng)
+    trips = build_plans(residents, network, spec, rng=rng)
+    params = spec.mode_choice
+    times = travel_times(
+        network, trips["origin_node"].to_numpy(), trips["dest_node"].to_numpy(),
+        walk_speed_mps=walk_speed_mps, bike_speed_mps=bike_speed_mps,
+        car_access_walk_s=params.car_access_walk_s,
+    )  # fmt: skip
+    trips["mode"] = choose_tour_modes(trips, residents, times, params, rng=rng)
+    return residents, trips
