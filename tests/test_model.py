@@ -75,6 +75,10 @@ def test_always_on_lights_use_lamps_times_power_times_the_night_by_noaa(tmp_path
     assert series.loc[7200.0, "lighting_power_kw"] == pytest.approx(town.lamps["power_w"].sum() / 1000)
     assert series.loc[43200.0, "lighting_power_kw"] == 0.0
     assert series.loc[7200.0, "lights_at_full"] == len(town.lamps)
+    assert series.loc[86400.0, "lighting_power_kw"] == pytest.approx(town.lamps["power_w"].sum() / 1000)
+    # Integrating the per-step power gives the energy, up to the two steps the switches fall in.
+    step_kwh = series["lighting_power_kw"].sum() * 60 / 3600
+    assert step_kwh == pytest.approx(expected_kwh, rel=0.005)
 
 
 def test_presence_lights_with_nobody_about_burn_the_dim_level_plus_standby(tmp_path, town):
@@ -150,3 +154,17 @@ def test_reroute_iterations_report_a_gap_per_iteration(tmp_path, town):
     gaps = result.kpis["traffic"]["relative_gap"]
     assert len(gaps) == 2
     assert all(g is None or g >= -1e-9 for g in gaps)
+
+
+def test_rerouting_spreads_a_jam_over_equally_short_paths_and_the_gap_shrinks(tmp_path, town):
+    # 400 cars leave one corner for the opposite one within ten minutes: on free-flow times they
+    # all take the same path, whose one-lane streets pass one car every 6 s. Several paths are
+    # equally short, so re-routing on experienced times spreads the load.
+    rng = np.random.default_rng(0)
+    given = trips(*[(i, 0, 19, 28800.0 + float(t), "car") for i, t in enumerate(np.sort(rng.uniform(0, 600, 400)))])
+    single = run(scenario(tmp_path), network=town, trips=given)
+    iterated = run(scenario(tmp_path, "traffic: {iterations: 5, reroute_share: 0.3}\n"), network=town, trips=given)
+    gaps = iterated.kpis["traffic"]["relative_gap"]
+    assert len(gaps) == 4 and gaps[0] > 0.2 and gaps[-1] < gaps[0]
+    assert iterated.trips["duration_s"].mean() < 0.8 * single.trips["duration_s"].mean()
+    assert (iterated.trips["route_length_m"] == 700.0).all()  # still shortest paths, only spread

@@ -195,7 +195,7 @@ def _kpi_table(kpis: dict, *, title: str) -> Table:
     times = ", ".join(f"{mode} {t:.1f}" for mode, t in kpis["mean_travel_time_min"].items() if t is not None)
     table.add_row("Mean trip time (min)", times)
     table.add_row("Vehicle-km", f"{kpis['vehicle_km']:,.1f}")
-    table.add_row("Lights on", f"{_clock(energy['switch_on_s'])} to {_clock(energy['switch_off_s'])}, "
+    table.add_row("Lights", f"off at {_clock(energy['switch_off_s'])}, on at {_clock(energy['switch_on_s'])}: "
                   f"{energy['dark_hours']:.2f} h of darkness")  # fmt: skip
     table.add_row("Lighting energy", f"{energy['lighting_kwh']:,.1f} kWh for {energy['lamps']:,} lamps "
                   f"(peak {energy['lighting_peak_kw']:,.1f} kW)")  # fmt: skip

@@ -272,40 +272,48 @@ class CityModel(mesa.Model):
         self._finish_trips()
 
     def _reroute(self) -> None:
-        """Move a random share of car trips to their best route on the times just experienced."""
+        """Move a random share of car trips to their best route on the times just experienced.
+
+        Each picked trip's current route and its best route are costed on the link travel
+        times of its departure hour; the relative gap, sum(current - best) / sum(best), is
+        estimated on this random sample.
+        """
         engine, rng = self.traffic, self._rngs["rerouting"]
         n = self._car_rows.size
         picked = np.flatnonzero(rng.random(n) < self.spec.traffic.reroute_share)
         if picked.size == 0:
             self.relative_gaps.append(float("nan"))
             return
-        times = engine.experienced_times(freeflow_s=self.network.edges["freeflow_s"].to_numpy(float))
+        times = engine.experienced_times()
         depart = engine.actual_depart_s()[picked]
-        bins = np.clip(np.nan_to_num(depart, nan=0.0) // 3600.0, 0, times.shape[1] - 1).astype(np.int64)
-        hops = np.diff(self._car_offsets)
-        # Cost of each picked trip's current route on the times of its departure hour.
-        positions = np.concatenate([np.arange(self._car_offsets[i], self._car_offsets[i + 1]) for i in picked]) \
-            if picked.size else np.empty(0, np.int64)  # fmt: skip
+        depart = np.where(np.isnan(depart), self.trips["planned_depart_s"].to_numpy()[self._car_rows[picked]], depart)
+        bins = np.clip(depart // 3600.0, 0, times.shape[1] - 1).astype(np.int64)
+        offsets, edges = self._car_offsets, self._car_edges
+        hops = np.diff(offsets)
         owner = np.repeat(np.arange(picked.size), hops[picked])
-        current = np.bincount(owner, weights=times[self._car_edges[positions], bins[owner]], minlength=picked.size)
+        current = np.bincount(owner, weights=times[edges[_positions(offsets[picked], hops[picked])], bins[owner]],
+                              minlength=picked.size)  # fmt: skip
         origin = self.trips["origin_node"].to_numpy(np.int64)[self._car_rows[picked]]
         dest = self.trips["dest_node"].to_numpy(np.int64)[self._car_rows[picked]]
-        best_cost = np.empty(picked.size)
-        best_paths: list[np.ndarray | None] = [None] * picked.size
+        best_cost, best_start, best_hops = np.empty(picked.size), np.empty(picked.size, np.int64), np.empty(picked.size, np.int64)
+        found_edges, base = [edges], edges.size
         for b in np.unique(bins):
             sel = np.flatnonzero(bins == b)
             found = route(self.network, origin[sel], dest[sel], mode="car", weight=times[:, b])
             best_cost[sel] = found.cost
-            for k, i in enumerate(sel):
-                best_paths[i] = found.path(k)
-        self.relative_gaps.append(float((current - best_cost).sum() / best_cost.sum()) if best_cost.sum() > 0 else 0.0)
-        paths = [self._car_edges[self._car_offsets[i]:self._car_offsets[i + 1]] for i in range(n)]
-        for k, i in enumerate(picked):
-            if best_cost[k] < current[k] - 1e-9:
-                paths[i] = best_paths[k]
-        counts = np.fromiter((p.size for p in paths), np.int64, count=n)
-        self._car_offsets = np.concatenate(([0], np.cumsum(counts)))
-        self._car_edges = np.concatenate(paths) if n else np.empty(0, np.int64)
+            best_start[sel] = base + found.offsets[:-1]
+            best_hops[sel] = np.diff(found.offsets)
+            found_edges.append(found.edges)
+            base += found.edges.size
+        total_best = best_cost.sum()
+        self.relative_gaps.append(float((current - best_cost).sum() / total_best) if total_best > 0 else 0.0)
+        switch = best_cost < current - 1e-9
+        new_hops = hops.copy()
+        new_hops[picked[switch]] = best_hops[switch]
+        start = offsets[:-1].copy()
+        start[picked[switch]] = best_start[switch]
+        self._car_offsets = np.concatenate(([0], np.cumsum(new_hops))).astype(np.int64)
+        self._car_edges = np.concatenate(found_edges)[_positions(start, new_hops)]
 
     def _evaluate_lighting(self) -> None:
         from twin.engine.lighting import LightingEngine
@@ -348,14 +356,15 @@ class CityModel(mesa.Model):
         trips.loc[~started, "depart_s"] = np.nan
         trips.loc[~arrived, "arrival_s"] = np.nan
         trips["duration_s"] = trips["arrival_s"] - trips["depart_s"]
-        # The time series gets the lights sampled at the step times.
+        # The lights join the time series sampled at the middle of each step, which stands
+        # for the step as a whole (and is exact for the step's mean power where the power
+        # changes linearly); the step's end may be the very moment a light switches.
+        ends = self.datacollector.get_model_vars_dataframe()["time_s"].to_numpy(float)
+        middles = (np.concatenate(([self.start_s], ends[:-1])) + ends) / 2
         self._lighting_columns = {
-            "lights_at_full": self.lighting_result.lamps_at_full(self._step_times()),
-            "lighting_power_kw": self.lighting_result.power_kw(self._step_times()),
+            "lights_at_full": self.lighting_result.lamps_at_full(middles),
+            "lighting_power_kw": self.lighting_result.power_kw(middles),
         }
-
-    def _step_times(self) -> np.ndarray:
-        return self.datacollector.get_model_vars_dataframe()["time_s"].to_numpy(float)
 
     # ------------------------------------------------------------------- reading
 
@@ -385,13 +394,17 @@ class CityModel(mesa.Model):
         return None
 
 
+def _positions(starts: np.ndarray, hops: np.ndarray) -> np.ndarray:
+    """Flat positions ``starts[i] .. starts[i] + hops[i] - 1`` of each run, one after another."""
+    runs_before = np.cumsum(hops) - hops
+    return np.repeat(starts - runs_before, hops) + np.arange(int(hops.sum()))
+
+
 def _keep(routes, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Offsets and edges of the routes selected by ``mask``."""
     hops = np.diff(routes.offsets)[mask]
-    starts = routes.offsets[:-1][mask]
     offsets = np.concatenate(([0], np.cumsum(hops))).astype(np.int64)
-    index = np.repeat(starts - offsets[:-1], hops) + np.arange(offsets[-1])
-    return offsets, routes.edges[index]
+    return offsets, routes.edges[_positions(routes.offsets[:-1][mask], hops)]
 
 
 def _join_routes(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:

@@ -84,8 +84,10 @@ def compute_kpis(*, trips: pd.DataFrame, lights: pd.DataFrame, lighting, timeser
             "lighting_peak_kw": _round(timeseries["lighting_power_kw"].max() if len(timeseries) else 0.0, 3),
             "lamps": int(len(lights)),
             "dark_hours": _round(dark_hours, 4),
-            "switch_on_s": _round(dark_s[0, 0], 1) if len(dark_s) else None,
-            "switch_off_s": _round(dark_s[-1, 1], 1) if len(dark_s) else None,
+            # The evening switch-on and the morning switch-off; a run that starts or ends in
+            # the dark has intervals cut at its ends, which are not switching times.
+            "switch_on_s": _round(dark_s[-1, 0], 1) if len(dark_s) else None,
+            "switch_off_s": _round(dark_s[0, 1], 1) if len(dark_s) else None,
             "mean_hours_full": _round(lights["hours_full"].mean() if len(lights) else 0.0, 4),
             "mean_hours_dimmed": _round(lights["hours_dimmed"].mean() if len(lights) else 0.0, 4),
         },
