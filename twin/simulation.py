@@ -146,7 +146,7 @@ def collect_result(model: CityModel, *, started: float) -> RunResult:
         vehicle_km=model.traffic.vehicle_metres() / 1000, dark_s=model.dark_s, emissions=model.spec.emissions,
         traffic={"relative_gaps": model.relative_gaps, "forced_moves": model.traffic.forced_moves,
                  "link_events": model.traffic.link_events},
-        timings=model.timings,
+        timings=model.timings, wall_time_s=time.perf_counter() - started,
     )  # fmt: skip
     return RunResult(
         scenario=model.spec, network=network, trips=table, links=link_table(model), lights=lights,
