@@ -154,15 +154,16 @@ def test_date_is_not_read_from_a_number():
 
 
 def test_every_numeric_field_has_unit_bounds_and_description():
-    import twin.scenario as sc
+    import twin.scenario.map_spec as map_spec
+    import twin.scenario.schema as schema
 
     unitless = {"seed", "rows", "cols", "rings", "spokes", "residents", "iterations",
                 "arterial_every", "local_lanes", "arterial_lanes", "ring_lanes", "spoke_lanes",
                 "lanes", "dim_level", "origin_lat", "origin_lon", "trips_per_person"}
-    for name in sc.__all__:
-        model = getattr(sc, name)
-        if not (isinstance(model, type) and issubclass(model, BaseModel)):
-            continue
+    models = {name: model for module in (schema, map_spec) for name, model in vars(module).items()
+              if isinstance(model, type) and issubclass(model, BaseModel) and model.__module__ == module.__name__}
+    assert {"PlanSpec", "ModeChoiceSpec", "EmissionsSpec", "TrafficSpec"} <= set(models)
+    for name, model in models.items():
         for field_name, field in model.model_fields.items():
             assert field.description, f"{name}.{field_name} has no description"
             if field.annotation in (int, float, int | None, float | None):
