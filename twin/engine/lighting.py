@@ -997,6 +997,16 @@ def _count_below(sorted_values, lo, hi, x):
 
 
 @njit(cache=True)
+def _jump(t, v, k, at, from_level, to_level):
+    """Write a step from one level to another at time ``at`` as two points; return the next slot."""
+    t[k] = at
+    v[k] = from_level
+    t[k + 1] = at
+    v[k + 1] = to_level
+    return k + 2
+
+
+@njit(cache=True)
 def _stepped_timelines(pptr, enter, design, lit, dark_a, dark_b, sample_s, min_hold_s, levels, start_s):
     """traffic_stepped: class 0/1/2 (levels[0..2]) per street from counted samples."""
     n_streets = pptr.size - 1
@@ -1023,11 +1033,7 @@ def _stepped_timelines(pptr, enter, design, lit, dark_a, dark_b, sample_s, min_h
             current = 0
             for j in range(dark_a.size):
                 # Each night starts at full.
-                t[k] = dark_a[j]
-                v[k] = levels[current]
-                t[k + 1] = dark_a[j]
-                v[k + 1] = levels[0]
-                k += 2
+                k = _jump(t, v, k, dark_a[j], levels[current], levels[0])
                 current = 0
                 since = dark_a[j]
                 low_run = 0
@@ -1041,11 +1047,7 @@ def _stepped_timelines(pptr, enter, design, lit, dark_a, dark_b, sample_s, min_h
                     ratio = count * per_hour / design[s]
                     call = 0 if ratio >= 0.5 else (1 if ratio >= 0.25 else 2)
                     if call < current:  # more traffic: up at once
-                        t[k] = e
-                        v[k] = levels[current]
-                        t[k + 1] = e
-                        v[k + 1] = levels[call]
-                        k += 2
+                        k = _jump(t, v, k, e, levels[current], levels[call])
                         current = call
                         since = e
                         low_run = 0
@@ -1053,11 +1055,7 @@ def _stepped_timelines(pptr, enter, design, lit, dark_a, dark_b, sample_s, min_h
                         low_run += 1
                         if low_run >= 2 and e - since >= min_hold_s:
                             target = min(call, previous_call)
-                            t[k] = e
-                            v[k] = levels[current]
-                            t[k + 1] = e
-                            v[k + 1] = levels[target]
-                            k += 2
+                            k = _jump(t, v, k, e, levels[current], levels[target])
                             current = target
                             since = e
                             low_run = 0
