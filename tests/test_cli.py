@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 from shapely.geometry import LineString
 
@@ -231,3 +232,22 @@ def test_usage_errors_are_plain_text_with_exit_code_2():
                          capture_output=True, text=True)  # fmt: skip
     assert bad.returncode == 2
     assert "Invalid value for '--rows'" in bad.stderr and "╭" not in bad.stderr
+
+
+def test_run_writes_residents_only_when_person_level_is_asked_for(capsys, tmp_path, grid_scenario):
+    code, _, err = run(capsys, "run", str(grid_scenario), "--quiet", "--out", str(tmp_path / "p"),
+                       "--set", "outputs.person_level=true")  # fmt: skip
+    assert code == 0, err
+    assert len(pd.read_parquet(tmp_path / "p" / "residents.parquet")) == 150
+    assert "residents.parquet" in json.loads((tmp_path / "p" / "meta.json").read_text())["tables"]
+    assert run(capsys, "run", str(grid_scenario), "--quiet", "--out", str(tmp_path / "q"))[0] == 0
+    assert not (tmp_path / "q" / "residents.parquet").exists()
+
+
+def test_run_refuses_a_foreign_output_folder_and_leaves_it_alone(capsys, tmp_path, grid_scenario):
+    foreign = tmp_path / "mine"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("keep me")
+    code, _, err = run(capsys, "run", str(grid_scenario), "--quiet", "--out", str(foreign))
+    assert code == 2 and "is not a twin output folder" in err
+    assert (foreign / "notes.txt").read_text() == "keep me"

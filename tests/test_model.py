@@ -168,3 +168,45 @@ def test_rerouting_spreads_a_jam_over_equally_short_paths_and_the_gap_shrinks(tm
     assert len(gaps) == 4 and gaps[0] > 0.2 and gaps[-1] < gaps[0]
     assert iterated.trips["duration_s"].mean() < 0.8 * single.trips["duration_s"].mean()
     assert (iterated.trips["route_length_m"] == 700.0).all()  # still shortest paths, only spread
+
+
+def test_a_persons_trips_wait_for_each_other_in_time_order_not_file_order(tmp_path, town):
+    given = trips((1, 19, 0, 61200.0, "car"), (2, 0, 19, 28800.0, "car")).assign(person_id=[7, 7])
+    table = run(scenario(tmp_path), network=town, trips=given).trips.set_index("trip_id")
+    assert table.loc[2, "depart_s"] == 28800.0  # the morning trip is not held back by the evening one
+    assert table.loc[1, "depart_s"] == 61200.0
+
+
+def test_an_evening_to_morning_run_sees_the_next_mornings_commuters(tmp_path, town):
+    result = run(scenario(tmp_path, "start_s: 64800\nduration_s: 54000\npopulation: {residents: 300}\n"), network=town)
+    started = result.trips[result.trips["status"].isin(["arrived", "en_route"])]
+    assert started["depart_s"].min() >= 64800
+    assert (started["depart_s"] > 86400 + 6 * 3600).sum() > 100  # the plans repeat on day 2
+    assert started["depart_s"].max() < 64800 + 54000
+
+
+def test_the_switch_times_are_none_in_polar_night(tmp_path):
+    polar = grid_town(rows=4, cols=5, block_m=100, arterial_every=0, origin_lat=69.65, origin_lon=18.96)
+    result = run(scenario(tmp_path, date="2026-12-21").model_copy(update={"timezone": "Europe/Oslo"}),
+                 network=polar, trips=trips())  # fmt: skip
+    energy = result.kpis["energy"]
+    assert energy["dark_hours"] == 24.0 and energy["switch_on_s"] is None and energy["switch_off_s"] is None
+
+
+def test_user_errors_in_a_given_trip_table_or_interventions_are_scenario_errors(tmp_path, town):
+    from twin import ScenarioError
+
+    with pytest.raises(ScenarioError, match="mode 'bus' is not simulated"):
+        CityModel(scenario(tmp_path), network=town, trips=trips((1, 0, 19, 100.0, "bus")))
+    with pytest.raises(ScenarioError, match="dest_node 99 is not a node position"):
+        CityModel(scenario(tmp_path), network=town, trips=trips((1, 0, 99, 100.0, "car")))
+    with pytest.raises(ScenarioError, match="interventions: not simulated yet"):
+        CityModel(scenario(tmp_path, "interventions: [{type: adaptive_lighting}]\n"), network=town, trips=trips())
+
+
+def test_mesa_run_model_runs_the_whole_day_once(tmp_path, town):
+    model = CityModel(scenario(tmp_path), network=town, trips=trips((1, 0, 19, 7200.0, "car")))
+    model.run_model()
+    assert model.lighting_result is not None and model.trips["status"].tolist() == ["arrived"]
+    with pytest.raises(RuntimeError, match="already run"):
+        model.run()

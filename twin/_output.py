@@ -14,13 +14,15 @@ from typing import Callable
 
 from twin._errors import TwinError
 
-__all__ = ["MARKER", "write_folder"]
+__all__ = ["MARKER", "check_target", "write_folder"]
 
 MARKER = "meta.json"
 """The file every twin output folder holds; only folders with it may be replaced."""
 
 
-def _check_target(out: Path) -> None:
+def check_target(out: str | os.PathLike) -> None:
+    """Raise :class:`TwinError` if ``out`` is a file or a non-empty folder twin did not write."""
+    out = Path(out).resolve()
     if out.is_file():
         raise TwinError(f"{out}: is a file; --out needs a folder name")
     if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
@@ -49,7 +51,7 @@ def write_folder(out: str | os.PathLike, fill: Callable[[Path], None]) -> Path:
         If ``out`` is a file, a folder twin did not write, or cannot be written.
     """
     out = Path(out).resolve()
-    _check_target(out)
+    check_target(out)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-staging-", dir=out.parent))

@@ -140,7 +140,7 @@ def demo(
                             quiet=quiet)  # fmt: skip
     console = _out()
     console.print(_summary_table(result.run.network.summary()))
-    console.print(_kpi_table(result.run.kpis, title=f"{result.run.scenario.name}: one day"))
+    console.print(_kpi_table(result.run.kpis, title=f"{result.run.scenario.name}: {_span(result.run.scenario)}"))
     console.print(f"Wrote run folder [bold]{result.folder}[/bold] with {', '.join(p.name for p in result.plots)}")
 
 
@@ -161,7 +161,7 @@ def run_command(
     target = out if out is not None else loaded.outputs.dir / loaded.name
     result = _with_progress(loaded.name, lambda progress: run(loaded, out=target, progress=progress), quiet=quiet)
     console = _out()
-    console.print(_kpi_table(result.kpis, title=f"{loaded.name}: one day"))
+    console.print(_kpi_table(result.kpis, title=f"{loaded.name}: {_span(loaded)}"))
     console.print(f"Wrote run folder [bold]{target}[/bold]")
 
 
@@ -175,6 +175,11 @@ def _with_progress(name: str, job, *, quiet: bool):
                   TimeElapsedColumn(), console=Console(stderr=True), transient=True) as bar:  # fmt: skip
         task = bar.add_task(name, total=1.0)
         return job(lambda done, total: bar.update(task, completed=done / total))
+
+
+def _span(scenario) -> str:
+    """The simulated window in words, e.g. ``2026-12-15, 00:00 for 24 h``."""
+    return f"{scenario.date}, {_clock(scenario.start_s)} for {scenario.duration_s / 3600:g} h"
 
 
 def _clock(seconds: float | None) -> str:

@@ -33,6 +33,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
+from twin._errors import ScenarioError
 from twin.agents import Resident, Streetlight, Vehicle
 from twin.engine.active import ActiveTravel
 from twin.engine.traffic import TrafficEngine
@@ -92,9 +93,16 @@ class CityModel(mesa.Model):
             network = network_from_spec(scenario.map, vehicle_spacing_m=scenario.traffic.vehicle_spacing_m)
         self.network = network
         self.spec = resolved_scenario(scenario, network)
+        if scenario.interventions:
+            raise ScenarioError(
+                f"{scenario.name}: interventions: not simulated yet (this version of twin runs the "
+                "scenario as it stands); remove the interventions section"
+            )
         self.start_s = float(scenario.start_s)
         self.end_s = float(scenario.start_s + scenario.duration_s)
         self.time_s = self.start_s
+        self._steps_done = 0
+        self._finished = False
         self.timings: dict[str, float] = {}
 
         self.residents, table = self._demand(trips)
@@ -124,31 +132,32 @@ class CityModel(mesa.Model):
             return pd.DataFrame(), read_trip_table(spec.demand.trips, self.network)
         from twin.population.choice import plan_day
 
-        return plan_day(self.network, spec.population, rng=self._rngs["population"],
-                        walk_speed_mps=spec.traffic.walk_speed_mps, bike_speed_mps=spec.traffic.bike_speed_mps)  # fmt: skip
+        residents, plans = plan_day(self.network, spec.population, rng=self._rngs["population"],
+                                    walk_speed_mps=spec.traffic.walk_speed_mps,
+                                    bike_speed_mps=spec.traffic.bike_speed_mps)  # fmt: skip
+        return residents, _repeat_days(plans, start_s=self.start_s, end_s=self.end_s)
 
     def _prepare_trips(self, table: pd.DataFrame) -> pd.DataFrame:
         """The trip table in engine order, with the columns every stage relies on."""
+        _check_trip_table(table, self.network)
         trips = table.reset_index(drop=True).copy()
         n = len(trips)
         for column, default in (("person_id", -1), ("tour_id", -1), ("seq", 0), ("purpose", "given")):
             if column not in trips:
                 trips[column] = default
-        unknown = sorted(set(trips["mode"].astype(str)) - set(MODE_CODES))
-        if unknown:
-            raise ValueError(f"trip modes {unknown} are not simulated; use car, bike or walk")
         trips["mode"] = trips["mode"].astype(str)
         trips["planned_depart_s"] = trips["depart_s"].astype(float)
         inside = (trips["planned_depart_s"] >= self.start_s) & (trips["planned_depart_s"] < self.end_s)
         trips["status"] = np.where(inside, "planned", "outside_run")
-        # A trip follows the previous trip of the same person's tour when both use one mode.
-        order = np.lexsort((trips["seq"].to_numpy(), trips["tour_id"].to_numpy(), trips["person_id"].to_numpy()))
+        # A person cannot be in two places: each trip waits for the person's previous trip when
+        # both use the same engine (trips of other modes are not waited for).
+        person = trips["person_id"].to_numpy()
+        order = np.lexsort((np.arange(n), trips["planned_depart_s"].to_numpy(), trips["seq"].to_numpy(),
+                            trips["tour_id"].to_numpy(), person))  # fmt: skip
         prev = np.full(n, -1, dtype=np.int64)
         if n > 1:
-            person = trips["person_id"].to_numpy()[order]
-            tour = trips["tour_id"].to_numpy()[order]
-            mode = trips["mode"].to_numpy()[order]
-            same = (person[1:] == person[:-1]) & (tour[1:] == tour[:-1]) & (mode[1:] == mode[:-1]) & (person[1:] >= 0)
+            person, mode = person[order], trips["mode"].to_numpy()[order]
+            same = (person[1:] == person[:-1]) & (mode[1:] == mode[:-1]) & (person[1:] >= 0)
             prev[order[1:][same]] = order[:-1][same]
         trips["prev_trip"] = prev
         for column in ("depart_s", "arrival_s", "duration_s", "route_length_m"):
@@ -239,8 +248,14 @@ class CityModel(mesa.Model):
         return d_metres / d_seconds * 3.6 if d_seconds > 0 else float("nan")
 
     def step(self) -> None:
-        """Advance the city by one step of ``step_s`` seconds and record its state."""
-        self.time_s = min(self.time_s + self.spec.step_s, self.end_s)
+        """Advance the city by one step of ``step_s`` seconds and record its state.
+
+        Stepping by hand leaves the lights unevaluated; :meth:`run` steps through the whole
+        day and finishes it.
+        """
+        # Counting steps, not adding step_s up, keeps the clock free of rounding drift.
+        self._steps_done += 1
+        self.time_s = min(self.start_s + self._steps_done * self.spec.step_s, self.end_s)
         self.traffic.advance_to(self.time_s)
         self.datacollector.collect(self)
         if self.time_s >= self.end_s:
@@ -254,6 +269,8 @@ class CityModel(mesa.Model):
         progress
             Called after every step with (simulated seconds done, seconds in the run).
         """
+        if self._finished or self._steps_done:
+            raise RuntimeError("this model has already run (or been stepped); build a new CityModel to run again")
         started = time.perf_counter()
         for _ in range(self.spec.traffic.iterations - 1):
             self.traffic.advance_to(self.end_s)
@@ -270,6 +287,11 @@ class CityModel(mesa.Model):
         self._evaluate_lighting()
         self.timings["lighting_s"] = time.perf_counter() - started
         self._finish_trips()
+        self._finished = True
+
+    def run_model(self) -> None:
+        """Run the whole day (Mesa's name for :meth:`run`)."""
+        self.run()
 
     def _reroute(self) -> None:
         """Move a random share of car trips to their best route on the times just experienced.
@@ -379,10 +401,21 @@ class CityModel(mesa.Model):
         """The trip table, or one person's trips."""
         if person_id is None:
             return self.trips
-        return self.trips[self.trips["person_id"] == person_id]
+        if not hasattr(self, "_rows_by_person"):
+            # One sort, then each lookup is a binary search rather than a scan of every trip.
+            person = self.trips["person_id"].to_numpy()
+            order = np.argsort(person, kind="stable")
+            self._rows_by_person = (person[order], order)
+        sorted_person, order = self._rows_by_person
+        lo, hi = np.searchsorted(sorted_person, [person_id, person_id + 1])
+        return self.trips.iloc[np.sort(order[lo:hi])]
 
     def vehicle_edge(self, trip_rows: np.ndarray) -> int | None:
-        """The edge a vehicle driving ``trip_rows`` is on now, or ``None`` when it is parked."""
+        """The edge a vehicle driving ``trip_rows`` is on now, or ``None`` when it is parked.
+
+        For inspecting a few vehicles; it copies the engine's arrays, so read
+        :attr:`traffic` directly for all of them.
+        """
         local = np.searchsorted(self._car_rows, trip_rows)
         enter = self.traffic.enter_s()
         arrival = self.traffic.arrival_s()
@@ -422,3 +455,45 @@ def _local(prev: np.ndarray, rows: np.ndarray, n_trips: int) -> np.ndarray:
     position = np.full(n_trips, -1, dtype=np.int64)
     position[rows] = np.arange(rows.size)
     return np.where(prev >= 0, position[np.maximum(prev, 0)], -1)
+
+
+def _repeat_days(plans: pd.DataFrame, *, start_s: float, end_s: float) -> pd.DataFrame:
+    """The planned weekday, repeated for every day the run touches (as a typical weekday).
+
+    Day ``k``'s copy has departures ``k * 86400`` later, and trip and tour ids offset so they
+    stay unique. A run that starts late on day 0 still sees the next morning's commuters.
+    """
+    first, last = int(start_s // 86400) - 1, int(np.ceil(end_s / 86400))
+    days = [day for day in range(max(first, 0), last + 1)]
+    if days == [0]:
+        return plans
+    n = len(plans)
+    copies = []
+    for day in days:
+        copy = plans.copy()
+        copy["depart_s"] = plans["depart_s"] + day * 86400.0
+        copy["trip_id"] = plans["trip_id"] + day * n
+        copy["tour_id"] = plans["tour_id"] + day * (int(plans["tour_id"].max()) + 1 if n else 0)
+        copies.append(copy)
+    return pd.concat(copies, ignore_index=True)
+
+
+def _check_trip_table(table: pd.DataFrame, network: StreetNetwork) -> None:
+    """Refuse a trip table the engines cannot run, in one line naming the problem."""
+    missing = [c for c in ("trip_id", "origin_node", "dest_node", "depart_s", "mode") if c not in table]
+    if missing:
+        raise ScenarioError(f"trips: missing column {missing[0]!r}; give trip_id, origin_node, dest_node, depart_s, mode")
+    modes = table["mode"].astype(str)
+    unknown = sorted(set(modes) - set(MODE_CODES))
+    if unknown:
+        raise ScenarioError(f"trips: mode {unknown[0]!r} is not simulated; use car, bike or walk")
+    for column in ("origin_node", "dest_node"):
+        nodes = pd.to_numeric(table[column], errors="coerce").to_numpy(float)
+        bad = ~((nodes >= 0) & (nodes < network.n_nodes) & (nodes == np.floor(nodes)))
+        if bad.any():
+            raise ScenarioError(f"trips: {column} {table[column].iloc[np.flatnonzero(bad)[0]]} is not a node "
+                                f"position (0 to {network.n_nodes - 1}); translate map ids with "
+                                "StreetNetwork.node_positions")  # fmt: skip
+    depart = pd.to_numeric(table["depart_s"], errors="coerce").to_numpy(float)
+    if not np.isfinite(depart).all():
+        raise ScenarioError("trips: depart_s must be a number of seconds for every trip")

@@ -6,6 +6,7 @@
     links.parquet          per edge and hour: cars entering, mean travel time and speed
     lights.parquet         per lamp: energy, hours at full and dimmed, dark arrivals
     timeseries.parquet     per step: the city's state (Mesa DataCollector) and the lights
+    residents.parquet      one row per resident, only when ``outputs.person_level`` is true
     kpis.json              the headline figures
     scenario.resolved.yaml the scenario with every default filled in
     meta.json              seed, the map's hash, package versions, wall time
@@ -44,12 +45,15 @@ def write_run(result: RunResult, out: str | os.PathLike, *, extra: Callable[[Pat
     def fill(folder: Path) -> None:
         if extra is not None:
             extra(folder)
-        for name in TABLES:
-            getattr(result, name).to_parquet(folder / f"{name}.parquet", index=False)
+        tables = {name: getattr(result, name) for name in TABLES}
+        if result.scenario.outputs.person_level and len(result.residents):
+            tables["residents"] = result.residents
+        for name, table in tables.items():
+            table.to_parquet(folder / f"{name}.parquet", index=False)
         (folder / "kpis.json").write_text(json.dumps(result.kpis, indent=2) + "\n", encoding="utf-8")
         write_provenance(folder, scenario=result.scenario, network=result.network, wall_time_s=result.wall_time_s,
                          extra={"person_level": bool(result.scenario.outputs.person_level),
-                                "tables": [f"{name}.parquet" for name in TABLES]})  # fmt: skip
+                                "tables": [f"{name}.parquet" for name in tables]})  # fmt: skip
 
     return write_folder(out, fill)
 

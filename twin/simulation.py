@@ -16,6 +16,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import pandas as pd
 
+from twin._output import check_target
 from twin.maps.network import StreetNetwork
 from twin.metrics.kpis import compute_kpis
 from twin.model import CityModel
@@ -102,6 +103,8 @@ def run(scenario: Scenario | str | os.PathLike, *, overrides: Sequence[str] = ()
     started = time.perf_counter()
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario, overrides=overrides)
+    if out is not None:
+        check_target(out)  # refuse a folder twin may not replace before a long run, not after
     loading = time.perf_counter()
     model = model_class(scenario, network=network, **model_options)
     model.timings["setup_s"] = time.perf_counter() - loading - model.timings["demand_s"] - model.timings["routing_s"]
@@ -146,7 +149,7 @@ def collect_result(model: CityModel, *, started: float) -> RunResult:
         vehicle_km=model.traffic.vehicle_metres() / 1000, dark_s=model.dark_s, emissions=model.spec.emissions,
         traffic={"relative_gaps": model.relative_gaps, "forced_moves": model.traffic.forced_moves,
                  "link_events": model.traffic.link_events},
-        timings=model.timings, wall_time_s=time.perf_counter() - started,
+        timings=model.timings, wall_time_s=time.perf_counter() - started, start_s=model.start_s, end_s=model.end_s,
     )  # fmt: skip
     return RunResult(
         scenario=model.spec, network=network, trips=table, links=link_table(model), lights=lights,

@@ -10,6 +10,7 @@ is computed at once in NumPy; the model only asks who is on the move at a given 
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from twin.engine.traversals import Traversals
 
@@ -94,18 +95,34 @@ class ActiveTravel:
 
 
 def _chain_departures(depart: np.ndarray, duration: np.ndarray, prev: np.ndarray) -> np.ndarray:
-    """Shift departures so that no trip leaves before its predecessor arrives.
-
-    Chains are resolved one link at a time, all chains at once: after ``k`` rounds every trip
-    whose chain is at most ``k`` trips long has its final time.
-    """
+    """Shift departures so that no trip leaves before its predecessor arrives."""
     depart = depart.copy()
-    has_prev = np.flatnonzero(prev >= 0)
-    for _ in range(depart.size + 1):
-        if has_prev.size == 0:
-            return depart
-        ready = np.maximum(depart[has_prev], depart[prev[has_prev]] + duration[prev[has_prev]])
-        if np.array_equal(ready, depart[has_prev]):
-            return depart
-        depart[has_prev] = ready
-    raise ValueError("`prev_trip` contains a cycle")
+    if not _resolve_chains(depart, np.asarray(duration, dtype=float), prev):
+        raise ValueError("`prev_trip` contains a cycle")
+    return depart
+
+
+@njit(cache=True)
+def _resolve_chains(depart, duration, prev):
+    """Resolve every chain once, in linear time: climb to the first settled ancestor, then
+    settle the trips below it in order. Returns False on a cycle."""
+    n = depart.size
+    settled = np.zeros(n, dtype=np.bool_)
+    stack = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        depth = 0
+        j = i
+        while j >= 0 and not settled[j]:
+            if depth == n:
+                return False
+            stack[depth] = j
+            depth += 1
+            j = prev[j]
+        while depth > 0:
+            depth -= 1
+            j = stack[depth]
+            p = prev[j]
+            if p >= 0 and depart[p] + duration[p] > depart[j]:
+                depart[j] = depart[p] + duration[p]
+            settled[j] = True
+    return True

@@ -27,9 +27,21 @@ def _round(value: float, digits: int = 4) -> float | None:
     return None if not np.isfinite(value) else round(value, digits)
 
 
+def _first_inside(times: np.ndarray, start_s: float, end_s: float) -> float | None:
+    """The first of ``times`` strictly inside the run: a real switching time, not a run's edge.
+
+    Given the intervals' starts from the last one back, it is the last switch-on (evening);
+    given their ends, the first switch-off (morning). ``None`` when the lights never switch
+    during the run (polar night, or a run that lies wholly in the dark or in daylight).
+    """
+    inside = times[(times > start_s) & (times < end_s)]
+    return _round(inside[0], 1) if inside.size else None
+
+
 def compute_kpis(*, trips: pd.DataFrame, lights: pd.DataFrame, lighting, timeseries: pd.DataFrame,
                  vehicle_km: float, dark_s: np.ndarray, emissions, traffic: dict[str, Any],
-                 timings: dict[str, float], wall_time_s: float) -> dict[str, Any]:  # fmt: skip
+                 timings: dict[str, float], wall_time_s: float, start_s: float,
+                 end_s: float) -> dict[str, Any]:  # fmt: skip
     """Summarise one run.
 
     Parameters
@@ -45,7 +57,9 @@ def compute_kpis(*, trips: pd.DataFrame, lights: pd.DataFrame, lighting, timeser
     vehicle_km
         Kilometres of street completed by cars.
     dark_s
-        The intervals the lights were switched on, in seconds from midnight.
+        The intervals the lights were switched on, in seconds from midnight; the KPIs give
+        the evening switch-on and the morning switch-off that fall inside the run (the last
+        and the first), or ``None``.
     emissions
         The scenario's :class:`~twin.scenario.schema.EmissionsSpec`.
     traffic
@@ -54,6 +68,8 @@ def compute_kpis(*, trips: pd.DataFrame, lights: pd.DataFrame, lighting, timeser
         Wall seconds per stage.
     wall_time_s
         Wall seconds of the whole run so far.
+    start_s, end_s
+        The run's window, in seconds from midnight.
 
     Returns
     -------
@@ -73,7 +89,7 @@ def compute_kpis(*, trips: pd.DataFrame, lights: pd.DataFrame, lighting, timeser
             **{f"{name}": int(status.get(name, 0))
                for name in ("arrived", "en_route", "not_started", "unreachable", "outside_run")},
         },  # fmt: skip
-        "mode_shares": {mode: _round(shares.get(mode, 0.0)) for mode in ("car", "bike", "walk")},
+        "mode_shares": {mode: _round(shares.get(mode, 0.0)) if len(started) else None for mode in ("car", "bike", "walk")},
         "mean_travel_time_min": {
             mode: _round(arrived.loc[arrived["mode"] == mode, "duration_s"].mean() / 60, 3)
             for mode in ("car", "bike", "walk")
@@ -85,10 +101,8 @@ def compute_kpis(*, trips: pd.DataFrame, lights: pd.DataFrame, lighting, timeser
             "lighting_peak_kw": _round(timeseries["lighting_power_kw"].max() if len(timeseries) else 0.0, 3),
             "lamps": int(len(lights)),
             "dark_hours": _round(dark_hours, 4),
-            # The evening switch-on and the morning switch-off; a run that starts or ends in
-            # the dark has intervals cut at its ends, which are not switching times.
-            "switch_on_s": _round(dark_s[-1, 0], 1) if len(dark_s) else None,
-            "switch_off_s": _round(dark_s[0, 1], 1) if len(dark_s) else None,
+            "switch_on_s": _first_inside(dark_s[::-1, 0], start_s, end_s),
+            "switch_off_s": _first_inside(dark_s[:, 1], start_s, end_s),
             "mean_hours_full": _round(lights["hours_full"].mean() if len(lights) else 0.0, 4),
             "mean_hours_dimmed": _round(lights["hours_dimmed"].mean() if len(lights) else 0.0, 4),
         },
