@@ -183,6 +183,9 @@ def test_an_evening_to_morning_run_sees_the_next_mornings_commuters(tmp_path, to
     assert started["depart_s"].min() >= 64800
     assert (started["depart_s"] > 86400 + 6 * 3600).sum() > 100  # the plans repeat on day 2
     assert started["depart_s"].max() < 64800 + 54000
+    # A plain day is planned once: only the few tours that end after midnight fall outside it.
+    day = run(scenario(tmp_path, "population: {residents: 300}\n"), network=town)
+    assert (day.trips["status"] == "outside_run").mean() < 0.03
 
 
 def test_the_switch_times_are_none_in_polar_night(tmp_path):

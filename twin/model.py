@@ -463,9 +463,12 @@ def _repeat_days(plans: pd.DataFrame, *, start_s: float, end_s: float) -> pd.Dat
     Day ``k``'s copy has departures ``k * 86400`` later, and trip and tour ids offset so they
     stay unique. A run that starts late on day 0 still sees the next morning's commuters.
     """
-    first, last = int(start_s // 86400) - 1, int(np.ceil(end_s / 86400))
-    days = [day for day in range(max(first, 0), last + 1)]
-    if days == [0]:
+    depart = plans["depart_s"].to_numpy(float)
+    # Day k is needed when one of its departures falls in the run; late tours of one day may
+    # leave after midnight, in the next day's window.
+    days = [day for day in range(max(int(start_s // 86400) - 1, 0), int(np.ceil(end_s / 86400)) + 1)
+            if np.any((depart + day * 86400.0 >= start_s) & (depart + day * 86400.0 < end_s))]  # fmt: skip
+    if days in ([], [0]):
         return plans
     n = len(plans)
     copies = []
