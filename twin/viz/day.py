@@ -41,7 +41,7 @@ def plot_day(timeseries: pd.DataFrame, *, dark_s: np.ndarray, title: str) -> Fig
     top.legend(loc="upper left", frameon=False)
     bottom.plot(hours, timeseries["lighting_power_kw"], color="#E69F00", lw=1.8, label="street lighting")
     bottom.set_ylabel("lighting power (kW)")
-    bottom.set_xlabel("time of day (h)")
+    bottom.set_xlabel("time of day (h); grey: lights on (the sun below the switch-on elevation)")
     for ax in (top, bottom):
         for start, end in np.asarray(dark_s).reshape(-1, 2):
             ax.axvspan(start / 3600, end / 3600, color="0.88", zorder=0, lw=0)
@@ -49,7 +49,5 @@ def plot_day(timeseries: pd.DataFrame, *, dark_s: np.ndarray, title: str) -> Fig
     bottom.xaxis.set_major_locator(MultipleLocator(3))
     bottom.xaxis.set_major_formatter(FuncFormatter(lambda h, _: f"{int(h) % 24:02d}:00"))
     bottom.set_xlim(hours.min() if len(hours) else 0, hours.max() if len(hours) else 24)
-    bottom.text(0.99, 0.97, "grey: lights on (sun below the switch-on elevation)", transform=bottom.transAxes,
-                ha="right", va="top", fontsize=8)  # fmt: skip
     fig.suptitle(title)
     return fig
