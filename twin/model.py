@@ -175,12 +175,12 @@ class CityModel(mesa.Model):
         origin = trips["origin_node"].to_numpy(np.int64)
         dest = trips["dest_node"].to_numpy(np.int64)
 
-        self._car_routes = route(network, origin[self._car_rows], dest[self._car_rows], mode="car")
+        car_routes = route(network, origin[self._car_rows], dest[self._car_rows], mode="car")
         slow_parts = []
         for name in ("bike", "walk"):
             rows = self._slow_rows[mode[self._slow_rows] == name]
             slow_parts.append((rows, route(network, origin[rows], dest[rows], mode=name, weight="length_m")))
-        unreachable = np.concatenate([self._car_rows[~self._car_routes.reachable]]
+        unreachable = np.concatenate([self._car_rows[~car_routes.reachable]]
                                      + [rows[~r.reachable] for rows, r in slow_parts])  # fmt: skip
         trips.loc[unreachable, "status"] = "unreachable"
 
@@ -198,9 +198,10 @@ class CityModel(mesa.Model):
         trips.loc[rows, "arrival_s"] = self.active.arrival_s
         trips.loc[rows, "route_length_m"] = self.active.route_length_m
 
-        keep = self._car_routes.reachable
+        keep = car_routes.reachable
         self._car_rows = self._car_rows[keep]
-        self._car_offsets, self._car_edges = _join_routes([_keep(self._car_routes, keep)])
+        self._car_offsets, self._car_edges = _join_routes([_keep(car_routes, keep)])
+        del car_routes
         self.traffic = self._new_traffic_engine()
 
     def _new_traffic_engine(self) -> TrafficEngine:
