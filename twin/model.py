@@ -67,7 +67,7 @@ class CityModel(mesa.Model):
         Agent classes to create, e.g. a researcher's subclasses.
     controller
         A lighting controller object replacing the scenario's ``lighting.controller``
-        (see :mod:`twin.engine.lighting`).
+        (see :mod:`twin.engine.controllers`).
 
     Attributes
     ----------
