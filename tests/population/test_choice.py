@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -10,14 +12,19 @@ from twin.maps.routing import route
 from twin.population.choice import (
     ALTERNATIVES,
     TravelTimes,
+    car_route_weight,
     choose_modes,
+    choose_tour_modes,
+    edge_tolls,
     generalised_costs,
     mode_probabilities,
     plan_day,
     tour_index,
     tour_totals,
+    tour_utilities,
     travel_times,
 )
+from twin.maps.synthetic import grid_town
 from twin.scenario.schema import PopulationSpec
 
 
@@ -77,7 +84,7 @@ def test_generalised_cost_formula():
     times = TravelTimes(
         ("a", "b"),
         in_vehicle_s=np.array([[600.0, 0.0]]), walk_s=np.array([[60.0, 900.0]]),
-        wait_s=np.array([[0.0, 300.0]]), distance_m=np.zeros((1, 2)),
+        wait_s=np.array([[0.0, 300.0]]), distance_m=np.zeros((1, 2)), fare_eur=np.zeros((1, 2)),
     )  # fmt: skip
     cost = generalised_costs(times, value_of_time_eur_per_h=np.array([12.0]),
                              money_eur=np.array([[1.5, 0.0]]), walk_time_weight=2.0, wait_time_weight=3.0)  # fmt: skip
@@ -128,3 +135,100 @@ def test_plan_day_is_reproducible(town):
     pd.testing.assert_frame_equal(first[1], again[1])
     other = plan_day(town, spec, rng=np.random.default_rng(22))
     assert not first[1].equals(other[1])
+
+
+# --------------------------------------------------------------------- tolls
+
+
+def _tolled(network, tolls: dict[int, float]):
+    """A copy of ``network`` whose edges charge the given tolls (edge id -> EUR)."""
+    edges = network.edges.copy()
+    edges["toll_eur"] = 0.0
+    for edge, toll in tolls.items():
+        edges.loc[edge, "toll_eur"] = toll
+    return dataclasses.replace(network, edges=edges)
+
+
+@pytest.fixture(scope="module")
+def strip():
+    """Two blocks by one, 100 m residential streets at 30 km/h: 12 s per edge. From node 0 to
+    node 2 the top row takes edges 0 and 2 (24 s); every other path takes four edges (48 s)."""
+    return grid_town(rows=2, cols=3, block_m=100, arterial_every=0)
+
+
+@pytest.mark.parametrize(("vot", "toll", "detour"), [(9.0, 0.059, False), (9.0, 0.061, True),
+                                                     (18.0, 0.119, False), (18.0, 0.121, True)])  # fmt: skip
+def test_cars_avoid_a_toll_worth_more_than_the_time_it_saves(strip, vot, toll, detour):
+    # The detour costs 24 s more: it pays once the toll exceeds 24 s at the value of time,
+    # 0.06 EUR at 9 EUR/h and 0.12 EUR at 18 EUR/h.
+    network = _tolled(strip, {2: toll})
+    times = travel_times(network, [0, 2], [2, 0], route_value_of_time_eur_per_h=vot)
+    car = ALTERNATIVES.index("car")
+    assert times.in_vehicle_s[0, car] == pytest.approx(48.0 if detour else 24.0)
+    assert times.distance_m[0, car] == pytest.approx(400.0 if detour else 200.0)
+    assert times.fare_eur[0, car] == (0.0 if detour else toll)
+    # The way back (edges 3 and 1) is free, and nothing else pays a toll.
+    assert times.in_vehicle_s[1, car] == pytest.approx(24.0) and times.fare_eur[1].sum() == 0.0
+    assert (times.fare_eur[:, [1, 2]] == 0).all()
+    weight = car_route_weight(network, value_of_time_eur_per_h=vot)
+    assert weight[2] == pytest.approx(12.0 + toll * 3600 / vot) and weight[0] == 12.0
+
+
+def test_no_toll_column_or_only_zero_tolls_route_on_free_flow_time(strip):
+    assert edge_tolls(strip) is None and car_route_weight(strip, value_of_time_eur_per_h=9.0) == "freeflow_s"
+    assert edge_tolls(_tolled(strip, {})) is None
+    with pytest.raises(ValueError, match="edge 3 has toll_eur -1.0"):
+        edge_tolls(_tolled(strip, {3: -1.0}))
+
+
+def test_a_toll_lowers_the_car_utility_by_scale_times_toll(strip):
+    # 2,000 identical residents each make one tour 0 -> 2 -> 0; the toll (below the detour's
+    # threshold) is paid once per tour.
+    n, toll = 2_000, 0.05
+    trips = pd.DataFrame({"person_id": np.repeat(np.arange(n), 2), "tour_id": 0,
+                          "purpose": np.tile(["work", "home"], n),
+                          "origin_node": np.tile([0, 2], n), "dest_node": np.tile([2, 0], n)})  # fmt: skip
+    residents = pd.DataFrame({"person_id": np.arange(n), "income": "middle", "car_access": True, "bike_access": True})
+    params = PopulationSpec(residents=1).mode_choice
+    utilities = {}
+    for name, network in (("free", strip), ("tolled", _tolled(strip, {2: toll}))):
+        times = travel_times(network, trips["origin_node"], trips["dest_node"], car_access_walk_s=params.car_access_walk_s)
+        utilities[name], available, tour = tour_utilities(trips, residents, times, params)
+        assert available.all() and tour.max() == n - 1
+    shift = utilities["tolled"] - utilities["free"]
+    np.testing.assert_allclose(shift[:, 0], -params.scale_per_eur * toll, rtol=1e-12)
+    assert (shift[:, 1:] == 0).all()
+    # The logit probabilities by hand, and the draws of choose_tour_modes against them.
+    v = utilities["free"][0]
+    e = np.exp(v - params.scale_per_eur * toll * np.array([1.0, 0.0, 0.0]))
+    assert mode_probabilities(utilities["tolled"][:1])[0] == pytest.approx(e / e.sum())
+    times = travel_times(_tolled(strip, {2: toll}), trips["origin_node"], trips["dest_node"],
+                         car_access_walk_s=params.car_access_walk_s)  # fmt: skip
+    chosen = choose_tour_modes(trips, residents, times, params, rng=np.random.default_rng(3))
+    p_car = e[0] / e.sum()
+    share = float((np.asarray(chosen)[::2] == "car").mean())
+    assert abs(share - p_car) <= 4 * np.sqrt(p_car * (1 - p_car) / n)
+
+
+def test_plan_day_on_a_changed_network_keeps_people_and_plans(town):
+    # Close the car edges around one node: nobody drives to or from it, and all else is the same.
+    spec = PopulationSpec(residents=3_000)
+    node = int(np.flatnonzero(town.nodes["node_id"] == "r6c6")[0])
+    edges = town.edges.copy()
+    edges.loc[(edges["u"] == node) | (edges["v"] == node), "allows_car"] = False
+    closed = dataclasses.replace(town, edges=edges)
+    base = plan_day(town, spec, rng=np.random.default_rng(5))
+    changed = plan_day(town, spec, rng=np.random.default_rng(5), choice_network=closed)
+    pd.testing.assert_frame_equal(base[0], changed[0])
+    pd.testing.assert_frame_equal(base[1].drop(columns="mode"), changed[1].drop(columns="mode"))
+    trips = changed[1]
+    at_node = (trips["origin_node"] == node) | (trips["dest_node"] == node)
+    assert at_node.sum() > 0 and not (trips.loc[at_node, "mode"] == "car").any()
+    assert (base[1].loc[at_node, "mode"] == "car").any()
+    # Tours whose car times the closure leaves alone have the same utilities and the same
+    # Gumbel draws, so the same mode.
+    o, d = trips["origin_node"].to_numpy(), trips["dest_node"].to_numpy()
+    same = travel_times(town, o, d).in_vehicle_s[:, 0] == travel_times(closed, o, d).in_vehicle_s[:, 0]
+    untouched = trips.assign(same=same).groupby(["person_id", "tour_id"])["same"].transform("all").to_numpy(bool)
+    assert untouched.sum() > 0.8 * len(trips)
+    assert (base[1]["mode"].to_numpy()[untouched] == trips["mode"].to_numpy()[untouched]).all()

@@ -8,7 +8,10 @@ Model
 For trip ``t`` and alternative ``m`` the generalised cost, in EUR, is::
 
     GC[t, m] = VoT[income] * (in_vehicle_s + walk_weight * walk_s + wait_weight * wait_s)
-               + money_eur
+               + money_eur + fare_eur
+
+``money_eur`` is what the mode costs to use (the car's running cost and parking) and
+``fare_eur`` what the trip is charged on its way (road tolls for cars; fares of services).
 
 and a home-based tour's utility is ``V[m] = ASC[m] - scale * sum of GC over the tour's trips``:
 a resident keeps one mode for the whole tour (the car or the bike has to come home). Car is
@@ -23,6 +26,14 @@ car; bike and walking times are the shortest network distance on the bike or wal
 ``bike_speed_mps`` (default 4.2 m/s, 15 km/h) or ``walk_speed_mps`` (default 1.3 m/s). Cycling
 time counts as in-vehicle time; walking as a mode counts as walking time. A trip from a node to
 the same node takes no time.
+
+Road tolls: an edge column ``toll_eur`` (set by road pricing, see
+:mod:`twin.interventions`) charges each passage of the edge by car. Drivers then take the path
+of least *generalised* time, ``freeflow_s + toll_eur * 3600 / VoT`` per edge, with one value
+of time for everyone, that of the middle income group (:func:`car_route_weight`): a route is
+picked by a typical driver, not per person, so that all trips between two nodes share one path
+and the model's traffic assignment can use the same weights. The trip's ``in_vehicle_s`` is
+then the free-flow time of that path and its ``fare_eur`` the tolls along it.
 
 Default coefficients (:class:`twin.scenario.schema.ModeChoiceSpec`, overridable per scenario)
 ---------------------------------------------------------------------------------------------
@@ -65,13 +76,16 @@ from twin.scenario.schema import ModeChoiceSpec, PopulationSpec
 __all__ = [
     "ALTERNATIVES",
     "TravelTimes",
+    "car_route_weight",
     "choose_modes",
     "choose_tour_modes",
+    "edge_tolls",
     "generalised_costs",
     "mode_probabilities",
     "plan_day",
     "tour_index",
     "tour_totals",
+    "tour_utilities",
     "travel_times",
 ]
 
@@ -95,6 +109,10 @@ class TravelTimes:
         ``inf`` where the alternative cannot make the trip.
     distance_m
         ``float64`` distance travelled in the vehicle (or walked), in metres.
+    fare_eur
+        ``float64`` money the trip is charged on its way, in EUR: road tolls for cars (later
+        also the fares of transit and shared services); 0 where the alternative cannot make
+        the trip.
     """
 
     alternatives: tuple[str, ...]
@@ -102,11 +120,59 @@ class TravelTimes:
     walk_s: np.ndarray
     wait_s: np.ndarray
     distance_m: np.ndarray
+    fare_eur: np.ndarray
 
     @property
     def reachable(self) -> np.ndarray:
         """``bool`` ``(n_trips, n_alt)``: whether the alternative can make the trip."""
         return np.isfinite(self.in_vehicle_s + self.walk_s + self.wait_s)
+
+
+def edge_tolls(network: StreetNetwork) -> np.ndarray | None:
+    """Each edge's toll, in EUR per passage by car, or ``None`` when no edge charges one.
+
+    Read from the optional ``toll_eur`` column of ``network.edges``.
+
+    Raises
+    ------
+    ValueError
+        If a toll is negative, NaN or infinite, naming the first such edge.
+    """
+    if "toll_eur" not in network.edges.columns:
+        return None
+    toll = pd.to_numeric(network.edges["toll_eur"], errors="coerce").to_numpy(dtype=np.float64)
+    bad = ~(np.isfinite(toll) & (toll >= 0))
+    if bad.any():
+        edge = int(np.argmax(bad))
+        raise ValueError(f"edge {edge} has toll_eur {network.edges['toll_eur'].iloc[edge]}; "
+                         "a toll must be a finite number of EUR, 0 or more")  # fmt: skip
+    return toll if toll.any() else None
+
+
+def car_route_weight(network: StreetNetwork, *, value_of_time_eur_per_h: float) -> str | np.ndarray:
+    """The edge weight cars route on: free-flow seconds, plus each toll turned into seconds.
+
+    Parameters
+    ----------
+    network
+        The street network, with an optional ``toll_eur`` edge column.
+    value_of_time_eur_per_h
+        The value of time that converts a toll into seconds (``toll * 3600 / VoT``); twin
+        uses the middle income group's.
+
+    Returns
+    -------
+    str or numpy.ndarray
+        ``"freeflow_s"`` when no edge charges a toll (the plain and fastest case), otherwise
+        ``freeflow_s + toll_eur * 3600 / value_of_time_eur_per_h`` per edge.
+    """
+    tolls = edge_tolls(network)
+    if tolls is None:
+        return "freeflow_s"
+    if not (np.isfinite(value_of_time_eur_per_h) and value_of_time_eur_per_h > 0):
+        raise ValueError(f"a value of time of {value_of_time_eur_per_h!r} EUR/h cannot turn tolls into "
+                         "seconds; give a positive one")  # fmt: skip
+    return network.edges["freeflow_s"].to_numpy(dtype=np.float64) + tolls * (3600.0 / value_of_time_eur_per_h)
 
 
 def travel_times(
@@ -117,8 +183,9 @@ def travel_times(
     walk_speed_mps: float = 1.3,
     bike_speed_mps: float = 4.2,
     car_access_walk_s: float = 0.0,
+    route_value_of_time_eur_per_h: float | None = None,
 ) -> TravelTimes:
-    """Free-flow travel times of each trip by car, bike and on foot.
+    """Free-flow travel times of each trip by car, bike and on foot, and the tolls it pays.
 
     Parameters
     ----------
@@ -130,18 +197,25 @@ def travel_times(
         Walking and cycling speeds, in metres per second (from the scenario).
     car_access_walk_s
         Walking time added to every car trip between the door and the parked car.
+    route_value_of_time_eur_per_h
+        Value of time with which cars weigh tolls against time when picking a path (see
+        :func:`car_route_weight`); by default the middle income group's default value of
+        time. Unused on a network without tolls.
 
     Returns
     -------
     TravelTimes
         Columns :data:`ALTERNATIVES`. Car: ``in_vehicle_s`` is the free-flow time of the
-        fastest car path and ``distance_m`` its length; bike: shortest bike-network distance
+        fastest car path (with tolls: of the path of least generalised time), ``distance_m``
+        its length and ``fare_eur`` the tolls along it; bike: shortest bike-network distance
         over ``bike_speed_mps`` as in-vehicle time; walk: shortest walk-network distance over
         ``walk_speed_mps`` as walking time. Trips from a node to itself cost nothing.
     """
     for name, speed in (("walk_speed_mps", walk_speed_mps), ("bike_speed_mps", bike_speed_mps)):
         if not (np.isfinite(speed) and speed > 0):
             raise ValueError(f"`{name}` must be a positive number of metres per second, not {speed!r}")
+    if route_value_of_time_eur_per_h is None:
+        route_value_of_time_eur_per_h = ModeChoiceSpec().value_of_time_eur_per_h["middle"]
     origins = np.asarray(origins, dtype=np.int64)
     destinations = np.asarray(destinations, dtype=np.int64)
     n = origins.size
@@ -150,39 +224,49 @@ def travel_times(
     unique, inverse = np.unique(keys[moving], return_inverse=True)
     uo, ud = np.divmod(unique, network.n_nodes)
 
-    car_s, car_m = _network_costs(network, uo, ud, "car", "freeflow_s", length=True)
-    bike_m, _ = _network_costs(network, uo, ud, "bike", "length_m", length=False)
+    edge_m = network.edges["length_m"].to_numpy(dtype=np.float64)
+    weight = car_route_weight(network, value_of_time_eur_per_h=route_value_of_time_eur_per_h)
+    if isinstance(weight, str):
+        car_s, (car_m,) = _network_costs(network, uo, ud, "car", weight, sums=(edge_m,))
+        car_fare = None
+    else:
+        freeflow = network.edges["freeflow_s"].to_numpy(dtype=np.float64)
+        _, (car_s, car_m, car_fare) = _network_costs(network, uo, ud, "car", weight,
+                                                     sums=(freeflow, edge_m, edge_tolls(network)))  # fmt: skip
+    bike_m, _ = _network_costs(network, uo, ud, "bike", "length_m")
     same = np.array_equal(network.edges["allows_bike"].to_numpy(), network.edges["allows_walk"].to_numpy())
-    walk_m = bike_m if same else _network_costs(network, uo, ud, "walk", "length_m", length=False)[0]
+    walk_m = bike_m if same else _network_costs(network, uo, ud, "walk", "length_m")[0]
 
     shape = (n, len(ALTERNATIVES))
-    in_vehicle, walk, distance = np.zeros(shape), np.zeros(shape), np.zeros(shape)
+    in_vehicle, walk, distance, fare = np.zeros(shape), np.zeros(shape), np.zeros(shape), np.zeros(shape)
     rows = np.flatnonzero(moving)
     car, bike, on_foot = (ALTERNATIVES.index(name) for name in ("car", "bike", "walk"))
     in_vehicle[rows, car] = car_s[inverse]
     walk[rows, car] = car_access_walk_s
     distance[rows, car] = car_m[inverse]
+    if car_fare is not None:
+        fare[rows, car] = np.where(np.isfinite(car_fare), car_fare, 0.0)[inverse]
     in_vehicle[rows, bike] = bike_m[inverse] / bike_speed_mps
     distance[rows, bike] = bike_m[inverse]
     walk[rows, on_foot] = walk_m[inverse] / walk_speed_mps
     distance[rows, on_foot] = walk_m[inverse]
-    return TravelTimes(ALTERNATIVES, in_vehicle, walk, np.zeros(shape), distance)
+    return TravelTimes(ALTERNATIVES, in_vehicle, walk, np.zeros(shape), distance, fare)
 
 
-def _network_costs(network, uo, ud, mode, weight, *, length: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Path cost (and, if asked, length in metres) of each pair, routed in bounded chunks."""
+def _network_costs(network, uo, ud, mode, weight, *, sums=()) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
+    """Path cost of each pair, and the sums of per-edge ``sums`` arrays along each path
+    (``inf`` where unreachable), routed in bounded chunks."""
     cost = np.empty(uo.size)
-    metres = np.empty(uo.size) if length else cost
-    edge_m = network.edges["length_m"].to_numpy(dtype=np.float64)
+    totals = tuple(np.empty(uo.size) for _ in sums)
     for start in range(0, uo.size, _CHUNK_PAIRS):
         stop = start + _CHUNK_PAIRS
         found = route(network, uo[start:stop], ud[start:stop], mode=mode, weight=weight)
         cost[start:stop] = found.cost
-        if length:
-            sums = np.add.reduceat(np.r_[edge_m[found.edges], 0.0], found.offsets[:-1])
-            metres[start:stop] = np.where(found.hops > 0, sums, 0.0)
-            metres[start:stop][~found.reachable] = np.inf
-    return cost, metres
+        for values, total in zip(sums, totals):
+            reduced = np.add.reduceat(np.r_[values[found.edges], 0.0], found.offsets[:-1])
+            total[start:stop] = np.where(found.hops > 0, reduced, 0.0)
+            total[start:stop][~found.reachable] = np.inf
+    return cost, totals
 
 
 def generalised_costs(
@@ -202,7 +286,8 @@ def generalised_costs(
     value_of_time_eur_per_h
         Each trip's traveller's value of in-vehicle time, shape ``(n_trips,)``.
     money_eur
-        Out-of-pocket cost of each trip by each alternative, ``(n_trips, n_alt)``.
+        Out-of-pocket cost of each trip by each alternative, ``(n_trips, n_alt)``, fares and
+        tolls included.
     walk_time_weight, wait_time_weight
         How many in-vehicle seconds one second of walking or waiting is worth.
 
@@ -303,34 +388,29 @@ def _masked(utilities: np.ndarray, available: np.ndarray | None) -> np.ndarray:
     return np.where(available, v, -np.inf)
 
 
-def choose_tour_modes(
+def tour_utilities(
     trips: pd.DataFrame,
     residents: pd.DataFrame,
     times: TravelTimes,
     params: ModeChoiceSpec,
-    *,
-    rng: np.random.Generator,
-) -> pd.Categorical:
-    """Choose one mode per home-based tour and return it for every trip.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Systematic utility of each alternative for each home-based tour.
+
+    ``V[tour, m] = ASC[m] - scale * sum of GC[t, m]`` over the tour's trips, with ``GC`` the
+    generalised cost (see the module documentation) whose money part is the car's running
+    cost and parking plus ``times.fare_eur``.
 
     Parameters
     ----------
-    trips
-        Trip table of :func:`twin.population.plans.build_plans`.
-    residents
-        Residents table (``income``, ``car_access``, ``bike_access`` by ``person_id``).
-    times
-        Level of service of the trips, e.g. from :func:`travel_times` with
-        ``car_access_walk_s=params.car_access_walk_s``.
-    params
-        Coefficients: values of time, time weights, money costs, scale and constants.
-    rng
-        The random generator.
+    trips, residents, times, params
+        As for :func:`choose_tour_modes`.
 
     Returns
     -------
-    pandas.Categorical
-        The chosen mode of each trip, categories ``times.alternatives``.
+    utilities, available, tour
+        ``(n_tours, n_alt)`` utilities and whether each alternative is available (it reaches
+        every place of the tour and the resident has the car or bike it needs), and the tour
+        of each trip (:func:`tour_index`).
     """
     alts = times.alternatives
     person = trips["person_id"].to_numpy(np.int64)
@@ -344,6 +424,7 @@ def choose_tour_modes(
         away = (trips["purpose"] != "home").to_numpy(bool)
         money[:, j] = params.car_cost_eur_per_km * times.distance_m[:, j] / 1000.0
         money[:, j] += params.parking_eur * away
+    money += times.fare_eur
     cost = generalised_costs(
         times, value_of_time_eur_per_h=vot, money_eur=money,
         walk_time_weight=params.walk_time_weight, wait_time_weight=params.wait_time_weight,
@@ -362,10 +443,45 @@ def choose_tour_modes(
         if name in alts:
             available[:, alts.index(name)] &= residents[column].to_numpy(bool)[tour_person]
     asc = np.array([params.asc_utils.get(name, 0.0) for name in alts])
-    chosen = choose_modes(asc - params.scale_per_eur * tour_cost, available, rng=rng)
+    return asc - params.scale_per_eur * tour_cost, available, tour
+
+
+def choose_tour_modes(
+    trips: pd.DataFrame,
+    residents: pd.DataFrame,
+    times: TravelTimes,
+    params: ModeChoiceSpec,
+    *,
+    rng: np.random.Generator,
+) -> pd.Categorical:
+    """Choose one mode per home-based tour and return it for every trip.
+
+    Parameters
+    ----------
+    trips
+        Trip table of :func:`twin.population.plans.build_plans`.
+    residents
+        Residents table (``income``, ``car_access``, ``bike_access`` by ``person_id``).
+    times
+        Level of service of the trips, e.g. from :func:`travel_times` with
+        ``car_access_walk_s=params.car_access_walk_s``; its ``fare_eur`` adds to each
+        alternative's money cost.
+    params
+        Coefficients: values of time, time weights, money costs, scale and constants.
+    rng
+        The random generator.
+
+    Returns
+    -------
+    pandas.Categorical
+        The chosen mode of each trip, categories ``times.alternatives``, drawn with the
+        probabilities ``mode_probabilities(*tour_utilities(...)[:2])``.
+    """
+    utilities, available, tour = tour_utilities(trips, residents, times, params)
+    chosen = choose_modes(utilities, available, rng=rng)
     if (chosen < 0).any():
         raise ValueError("a tour has no mode that can reach all of its places; check the network")
-    return pd.Categorical.from_codes(chosen[tour], alts)
+    return pd.Categorical.from_codes(chosen[tour], times.alternatives)
 
 
 def plan_day(
@@ -375,19 +491,26 @@ def plan_day(
     rng: np.random.Generator,
     walk_speed_mps: float = 1.3,
     bike_speed_mps: float = 4.2,
+    choice_network: StreetNetwork | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Synthesize residents, draw their day's plans and choose their modes.
 
     Parameters
     ----------
     network
-        The street network.
+        The street network the residents live on: homes, workplaces and the places of the
+        plans are drawn on it.
     spec
         The scenario's population section.
     rng
         The random generator; the same seed gives the same residents, trips and modes.
     walk_speed_mps, bike_speed_mps
         Walking and cycling speeds (from the scenario).
+    choice_network
+        The network whose travel times (and tolls) the modes are chosen on, when it is not
+        ``network``: the city as interventions changed it. It must have the same nodes.
+        Residents, plans and the random draws of the choice stay those of ``network``, so a
+        variant differs from its baseline only in the modes (common random numbers).
 
     Returns
     -------
@@ -396,13 +519,19 @@ def plan_day(
         :func:`~twin.population.plans.build_plans` with a ``mode`` column (categorical of
         ``"car"``, ``"bike"``, ``"walk"``), one mode per tour.
     """
+    if choice_network is None:
+        choice_network = network
+    elif choice_network.n_nodes != network.n_nodes:
+        raise ValueError(f"`choice_network` has {choice_network.n_nodes} nodes, `network` {network.n_nodes}; "
+                         "interventions may change edges, not nodes")  # fmt: skip
     residents = synthesize_residents(network, spec, rng=rng)
     trips = build_plans(residents, network, spec, rng=rng)
     params = spec.mode_choice
     times = travel_times(
-        network, trips["origin_node"].to_numpy(), trips["dest_node"].to_numpy(),
+        choice_network, trips["origin_node"].to_numpy(), trips["dest_node"].to_numpy(),
         walk_speed_mps=walk_speed_mps, bike_speed_mps=bike_speed_mps,
         car_access_walk_s=params.car_access_walk_s,
+        route_value_of_time_eur_per_h=params.value_of_time_eur_per_h["middle"],
     )  # fmt: skip
     trips["mode"] = choose_tour_modes(trips, residents, times, params, rng=rng)
     return residents, trips
