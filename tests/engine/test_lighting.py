@@ -18,6 +18,7 @@ from astral.sun import time_at_elevation
 from twin.engine.lighting import ControlContext, LevelTimelines, LightingEngine, LightingResult
 from twin.engine.sun import dark_intervals
 from twin.engine.traversals import MODE_CODES, Traversals
+from twin.interventions.base import LightingZone
 from twin.maps.synthetic import grid_town
 from twin.scenario import LightingSpec
 
@@ -428,3 +429,77 @@ def test_bad_inputs_are_refused(town, dark):
                          mode=np.array([CAR], np.int8), trip=np.array([0]))  # fmt: skip
     with pytest.raises(ValueError, match="edge ids"):
         evaluate(eng, unknown)
+
+
+# ---------------------------------------------------------------------- zones
+
+
+def zone(streets, label: str, custom=None, **spec) -> LightingZone:
+    return LightingZone(streets=np.asarray(streets, dtype=np.int64), spec=LightingSpec(**spec),
+                        controller=custom, label=label)  # fmt: skip
+
+
+def test_each_street_follows_its_own_zone_and_only_networked_zones_draw_standby(town, dark, dark_hours):
+    # Outside the zones: part-night at half power 23:00-05:00 (6 dark hours). Zone "bright":
+    # streets 0-2 always on. Zone "smart": streets 2 and 5 (it wins street 2) with presence at
+    # 0.3 and nobody about, 0.5 W standby. Zone "custom": street 7 at a constant 0.4 with a
+    # photocell-like controller, so its 2 W standby does not apply.
+    zones = [zone([0, 1, 2], "bright", controller="always_on"),
+             zone([2, 5], "smart", controller="presence", dim_level=0.3, standby_power_w=0.5),
+             zone([7], "custom", Constant(0.4), standby_power_w=2.0)]  # fmt: skip
+    eng = LightingEngine.from_network(town, spec=LightingSpec(controller="part_night", dim_level=0.5), dark_s=dark,
+                                      start_s=0.0, end_s=DAY, zones=zones)  # fmt: skip
+    result = evaluate(eng)
+    street = town.lamps["street_id"].to_numpy()
+    power_w = town.lamps["power_w"].to_numpy()
+    level_hours = np.select([np.isin(street, [0, 1]), np.isin(street, [2, 5]), street == 7],
+                            [dark_hours, 0.3 * dark_hours, 0.4 * dark_hours], dark_hours - 0.5 * 6.0)  # fmt: skip
+    standby_w = np.where(np.isin(street, [2, 5]), 0.5, 0.0)
+    np.testing.assert_allclose(result.energy_kwh, (power_w * level_hours + standby_w * 24.0) / 1000, rtol=0.005)
+    assert result.standby_kwh == pytest.approx(6 * 0.5 * 24 / 1000)
+    assert result.standby_kw == pytest.approx(6 * 0.5 / 1000)
+    np.testing.assert_allclose(result.hours_full, np.select([np.isin(street, [0, 1]), np.isin(street, [2, 5, 7])],
+                                                            [dark_hours, 0.0], dark_hours - 6.0), rtol=0.005)  # fmt: skip
+    # At 02:00 (dimming window) and at 20:00 (before it), power by hand.
+    kw_02 = (power_w * np.select([np.isin(street, [0, 1]), np.isin(street, [2, 5]), street == 7],
+                                 [1.0, 0.3, 0.4], 0.5)).sum() / 1000 + 0.003  # fmt: skip
+    kw_20 = (power_w * np.select([np.isin(street, [2, 5]), street == 7], [0.3, 0.4], 1.0)).sum() / 1000 + 0.003
+    np.testing.assert_allclose(result.power_kw([7200.0, 72000.0]), [kw_02, kw_20])
+    assert result.lamps_at_full(7200.0) == 6
+    # Results by zone: each lamp's zone, and the zones' lamps and energy.
+    np.testing.assert_array_equal(result.lamp_zone, np.select([np.isin(street, [0, 1]), np.isin(street, [2, 5]),
+                                                               street == 7], [1, 2, 3], 0))  # fmt: skip
+    by_zone = result.zone_energy()
+    assert list(by_zone) == ["bright", "smart", "custom"]
+    assert by_zone["smart"]["lamps"] == 6 and by_zone["custom"]["lamps"] == 3
+    assert by_zone["bright"]["energy_kwh"] == pytest.approx(result.energy_kwh[np.isin(street, [0, 1])].sum())
+    assert result.controller == "part_night+always_on+presence+constant"
+
+
+def test_a_zone_sees_the_same_sensor_draws_as_the_whole_city_would(town, dark):
+    # Presence with misses everywhere, or only in a zone of streets 2-4 (always on elsewhere):
+    # the zone's lamps burn exactly what they burn when the whole city is on presence.
+    spec = {"controller": "presence", "sensor_miss_rate": 0.5, "hold_s": 600.0}
+    rng = np.random.default_rng(8)
+    edges = rng.integers(0, len(town.edges), 400)
+    enter = np.sort(rng.uniform(0, DAY, 400))
+    passages = Traversals(edge=edges, enter_s=enter, exit_s=enter + 60.0, mode=np.full(400, WALK, np.int8),
+                          trip=np.arange(400))  # fmt: skip
+    everywhere = evaluate(engine(town, dark, **spec), passages, seed=3)
+    eng = LightingEngine.from_network(town, spec=LightingSpec(controller="always_on"), dark_s=dark, start_s=0.0,
+                                      end_s=DAY, zones=[zone([2, 3, 4], "smart", **spec)])  # fmt: skip
+    zoned = evaluate(eng, passages, seed=3)
+    inside = np.isin(town.lamps["street_id"].to_numpy(), [2, 3, 4])
+    np.testing.assert_array_equal(zoned.energy_kwh[inside], everywhere.energy_kwh[inside])
+    np.testing.assert_array_equal(zoned.dark_arrivals[inside], everywhere.dark_arrivals[inside])
+    assert zoned.hours_dimmed[inside].sum() > 0 and not zoned.hours_dimmed[~inside].any()
+    # One zone with the city's own parameters and controller is the plain engine, bit for bit.
+    same = LightingEngine.from_network(town, spec=LightingSpec(**spec), dark_s=dark, start_s=0.0, end_s=DAY,
+                                       zones=[zone([2, 3, 4], "same", **spec)])  # fmt: skip
+    np.testing.assert_array_equal(evaluate(same, passages, seed=3).energy_kwh, everywhere.energy_kwh)
+
+
+def test_a_zone_naming_a_street_the_city_lacks_is_refused(town, dark):
+    with pytest.raises(ValueError, match="lighting zone 'far': street 12 is not a street"):
+        LightingEngine.from_network(town, spec=LightingSpec(), dark_s=dark, start_s=0.0, end_s=DAY,
+                                    zones=[zone([3, 12], "far")])  # fmt: skip

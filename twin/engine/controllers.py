@@ -61,14 +61,29 @@ others at 40 %::
 
 Timelines are evaluated right-continuously: two points at the same time make a step, and the
 level at that time is the later point's.
+
+A controller whose lamps draw different standby powers may also have a
+``street_standby_power_w`` attribute, one value per street in watts per lamp; the engine then
+uses it instead of ``networked`` and ``spec.standby_power_w``.
+
+Zones
+-----
+:class:`ZonedController` gives different streets different controllers and lighting
+parameters (an intervention's :class:`~twin.interventions.base.LightingZone`): each
+distinct (controller, parameters) pair runs once, seeing only its own streets as lit, and each
+street takes its timeline from its own zone's result. Every zone's controller gets a copy of
+the same random generator, so a passage's sensor draw does not depend on how the city is
+zoned (common random numbers between a baseline and a variant).
 """
 
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, Sequence, runtime_checkable
 
 import numpy as np
 from numba import njit
@@ -88,6 +103,7 @@ __all__ = [
     "Presence",
     "StreetPassages",
     "TrafficStepped",
+    "ZonedController",
 ]
 
 DAY_S = 86400.0
@@ -356,6 +372,129 @@ CONTROLLERS: dict[str, type] = {
     "presence": Presence,
 }
 """The built-in controllers by ``LightingSpec.controller`` name."""
+
+
+class ZonedController:
+    """Each street's lights follow the controller and lighting parameters of its zone.
+
+    Parameters
+    ----------
+    zones
+        ``(controller, spec)`` per zone; zone 0 is the city outside every other zone.
+    street_zone
+        ``int64`` zone of each street (index = street id), into ``zones``.
+    labels
+        A name per zone, for results; by default ``"zone k"``.
+
+    Attributes
+    ----------
+    name
+        The names of the zones' controllers, distinct ones joined by ``+``.
+    networked
+        Whether any zone's controller is networked.
+    street_standby_power_w
+        Standby power per lamp of each street: its zone's ``standby_power_w`` where the zone's
+        controller is networked, else 0.
+
+    Notes
+    -----
+    Zones with the same controller object and equal parameters run as one. Each run sees the
+    streets of other zones as unlit (``street_lamps`` 0), so built-in controllers do no work
+    for them.
+    """
+
+    def __init__(self, zones: Sequence[tuple[Controller, LightingSpec]], street_zone, *,
+                 labels: Sequence[str] | None = None) -> None:  # fmt: skip
+        self.zones = list(zones)
+        if not self.zones:
+            raise ValueError("`zones` must hold at least the default zone")
+        for controller, _ in self.zones:
+            if not isinstance(controller, Controller):
+                raise TypeError("every zone's controller needs a `name`, a `networked` flag and a `levels(context)` method")
+        self.street_zone = np.ascontiguousarray(street_zone, dtype=np.int64)
+        if self.street_zone.ndim != 1 or (self.street_zone.size and (self.street_zone.min() < 0
+                                                                     or self.street_zone.max() >= len(self.zones))):  # fmt: skip
+            raise ValueError(f"`street_zone` must hold one zone index (0..{len(self.zones) - 1}) per street")
+        self.labels = tuple(labels) if labels is not None else tuple(f"zone {k}" for k in range(len(self.zones)))
+        if len(self.labels) != len(self.zones):
+            raise ValueError(f"`labels` has {len(self.labels)} names for {len(self.zones)} zones")
+        # Zones that would compute the same thing run once: group them.
+        self._group = np.empty(len(self.zones), dtype=np.int64)
+        self._runs: list[tuple[Controller, LightingSpec]] = []
+        for k, (controller, spec) in enumerate(self.zones):
+            same = [g for g, (c, sp) in enumerate(self._runs) if c is controller and sp == spec]
+            if same:
+                self._group[k] = same[0]
+            else:
+                self._group[k] = len(self._runs)
+                self._runs.append((controller, spec))
+        self.name = "+".join(dict.fromkeys(str(c.name) for c, _ in self._runs))
+        self.networked = any(bool(c.networked) for c, _ in self._runs)
+        per_zone = np.array([float(spec.standby_power_w) if bool(c.networked) else 0.0 for c, spec in self.zones])
+        self.street_standby_power_w = per_zone[self.street_zone]
+
+    def levels(self, context: ControlContext) -> LevelTimelines:
+        n = context.n_streets
+        if self.street_zone.size != n:
+            raise ValueError(f"the zoned controller knows {self.street_zone.size} streets, the city has {n}")
+        street_run = self._group[self.street_zone]
+        count = np.zeros(n, dtype=np.int64)
+        results: list[tuple[np.ndarray, LevelTimelines]] = []
+        for g, (controller, spec) in enumerate(self._runs):
+            mine = street_run == g
+            lamps = np.where(mine, context.street_lamps, 0)
+            if not lamps.any():
+                continue
+            # Each zone sees the same random numbers (common random numbers across zonings).
+            own = dataclasses.replace(context, spec=spec, street_lamps=lamps, rng=copy.deepcopy(context.rng))
+            timelines = _checked_timelines(controller.levels(own), n, lamps > 0, str(controller.name))
+            streets = np.flatnonzero(mine)
+            count[streets] = np.diff(timelines.ptr)[streets]
+            results.append((streets, timelines))
+        ptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(count, out=ptr[1:])
+        t, level = np.empty(int(ptr[-1])), np.empty(int(ptr[-1]))
+        # Each street's points are copied from its own zone's timelines, all streets of a
+        # zone at once (runs of CSR rows, no loop over streets).
+        for streets, timelines in results:
+            hops = count[streets]
+            source = _runs(timelines.ptr[streets], hops)
+            target = _runs(ptr[streets], hops)
+            t[target] = timelines.t[source]
+            level[target] = timelines.level[source]
+        return LevelTimelines(ptr=ptr, t=t, level=level)
+
+
+def _runs(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Positions ``starts[i] .. starts[i] + lengths[i] - 1`` of each run, one after another."""
+    before = np.cumsum(lengths) - lengths
+    return np.repeat(starts - before, lengths) + np.arange(int(lengths.sum()), dtype=np.int64)
+
+
+def _checked_timelines(timelines: LevelTimelines, n_streets: int, lit: np.ndarray, name: str) -> LevelTimelines:
+    """Check a controller's output, so that a faulty custom controller fails loudly."""
+    if not isinstance(timelines, LevelTimelines):
+        raise TypeError(f"controller {name!r} returned {type(timelines).__name__}, not LevelTimelines")
+    ptr = np.ascontiguousarray(timelines.ptr, dtype=np.int64)
+    t = np.ascontiguousarray(timelines.t, dtype=float)
+    level = np.ascontiguousarray(timelines.level, dtype=float)
+    if ptr.shape != (n_streets + 1,) or ptr[0] != 0 or np.any(np.diff(ptr) < 0) or ptr[-1] != t.size:
+        raise ValueError(f"controller {name!r}: `ptr` must be {n_streets + 1} non-decreasing offsets from 0 to len(t)")
+    if level.shape != t.shape:
+        raise ValueError(f"controller {name!r}: `t` and `level` must have the same length")
+    if not (np.isfinite(t).all() and np.isfinite(level).all()):
+        raise ValueError(f"controller {name!r}: times and levels must be finite")
+    if np.any(level < 0.0) or np.any(level > 1.0):
+        raise ValueError(f"controller {name!r}: levels must lie between 0 and 1")
+    if t.size > 1:
+        backwards = np.diff(t) < 0
+        backwards[ptr[1:-1][ptr[1:-1] < t.size] - 1] = False  # a new street may start earlier
+        if backwards.any():
+            raise ValueError(f"controller {name!r}: the times of a street's timeline must not decrease")
+    empty = lit & (np.diff(ptr) == 0)
+    if empty.any():
+        raise ValueError(f"controller {name!r}: street {int(np.argmax(empty))} has lamps but no level timeline")
+    return LevelTimelines(ptr=ptr, t=t, level=level)
 
 
 # ---------------------------------------------------------------------- kernels

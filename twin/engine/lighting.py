@@ -29,6 +29,15 @@ a radio and, for presence, sensors on every pole) draw ``standby_power_w`` per l
 photocells and timers with no standby. Per-lamp ``energy_kwh`` includes the lamp's share of
 standby, and ``standby_kwh`` says how much of the total it is.
 
+Zones
+-----
+Interventions may give some streets their own controller and lighting parameters
+(:class:`~twin.interventions.base.LightingZone`); :meth:`LightingEngine.from_network` then runs
+a :class:`~twin.engine.controllers.ZonedController`. A lamp draws standby power only if its
+street's zone has a networked controller, at that zone's ``standby_power_w``; a street with
+no lamps on cars uses its zone's ``path_design_flow_vph``. The dark intervals are the
+scenario's for every zone (a zone's ``on_sun_elevation_deg`` is not used).
+
 The controllers that set each street's level, and how to write one, are in
 :mod:`twin.engine.controllers`.
 """
@@ -37,7 +46,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 from numba import njit
@@ -54,10 +63,13 @@ from twin.engine.controllers import (
     Presence,
     StreetPassages,
     TrafficStepped,
+    ZonedController,
+    _checked_timelines,
 )
 from twin.engine.traversals import MODE_CODES, Traversals
 
 if TYPE_CHECKING:
+    from twin.interventions.base import LightingZone
     from twin.maps.network import StreetNetwork
     from twin.scenario import LightingSpec
 
@@ -73,6 +85,7 @@ __all__ = [
     "Presence",
     "StreetPassages",
     "TrafficStepped",
+    "ZonedController",
 ]
 
 _FULL = 1.0 - 1e-9
@@ -122,6 +135,11 @@ class LightingResult:
         Standby power of all lamps while the run lasts.
     start_s, end_s
         The run.
+    lamp_zone
+        Per lamp: the lighting zone its street was in (0 = outside every zone, ``k`` = the
+        ``k``-th zone given to :meth:`LightingEngine.from_network`); ``None`` without zones.
+    zone_labels
+        The label of each zone, index 0 (outside every zone) included; empty without zones.
     """
 
     controller: str
@@ -142,11 +160,31 @@ class LightingResult:
     standby_kw: float = 0.0
     start_s: float = 0.0
     end_s: float = DAY_S
+    lamp_zone: np.ndarray | None = field(default=None, repr=False)
+    zone_labels: tuple[str, ...] = ()
 
     @property
     def total_kwh(self) -> float:
         """Energy of all lamps over the run, standby included."""
         return float(self.energy_kwh.sum())
+
+    def zone_energy(self) -> dict[str, dict[str, float]]:
+        """Lamps and energy (standby included) of the lamps in each lighting zone, by label.
+
+        Zones sharing a label are added up; lamps outside every zone are not listed (they
+        are the total less these). Empty without zones.
+        """
+        out: dict[str, dict[str, float]] = {}
+        if self.lamp_zone is None:
+            return out
+        n_zones = len(self.zone_labels)
+        lamps = np.bincount(self.lamp_zone, minlength=n_zones)
+        kwh = np.bincount(self.lamp_zone, weights=self.energy_kwh, minlength=n_zones)
+        for k in range(1, n_zones):
+            entry = out.setdefault(self.zone_labels[k], {"lamps": 0, "energy_kwh": 0.0})
+            entry["lamps"] += int(lamps[k])
+            entry["energy_kwh"] += float(kwh[k])
+        return out
 
     def power_kw(self, times_s) -> np.ndarray:
         """Total lighting power at the given times, standby included, in kW.
@@ -202,7 +240,10 @@ class LightingEngine:
         Whether each edge runs along its street's forward direction. On a reverse edge a
         lamp at offset ``x`` is ``length - x`` from the entry.
     controller
-        A :class:`Controller`; by default the built-in one ``spec.controller`` names.
+        A :class:`Controller`; by default the built-in one ``spec.controller`` names. One
+        with a ``street_standby_power_w`` attribute (one value per street, in watts per lamp,
+        e.g. :class:`ZonedController`) sets each lamp's standby power; otherwise every lamp
+        draws ``spec.standby_power_w`` if the controller is networked, nothing if not.
     """
 
     def __init__(
@@ -290,13 +331,28 @@ class LightingEngine:
         start_s: float,
         end_s: float,
         controller: Controller | None = None,
+        zones: Sequence[LightingZone] = (),
     ) -> LightingEngine:
         """Build the engine from a street network's edges and lamps.
 
         A street's forward edge is the edge its lamps stand on (their ``edge_id``), or its
         first edge when it has no lamps; its length is that edge's. The design flow is the
         summed ``capacity_vph`` of the street's car edges (both directions), and
-        ``spec.path_design_flow_vph`` for streets closed to cars.
+        ``path_design_flow_vph`` (of the street's zone) for streets closed to cars.
+
+        Parameters
+        ----------
+        network
+            The street network.
+        spec, dark_s, start_s, end_s
+            As for :class:`LightingEngine`.
+        controller
+            The controller of the streets outside every zone; by default the built-in one
+            ``spec.controller`` names.
+        zones
+            Lighting zones (:class:`~twin.interventions.base.LightingZone`): their streets
+            follow the zone's ``spec`` and controller (by default the built-in one its
+            ``spec.controller`` names). Where zones overlap, the later one wins.
         """
         edges, lamps = network.edges, network.lamps
         street = edges["street_id"].to_numpy(np.int64)
@@ -317,7 +373,11 @@ class LightingEngine:
         car = edges["allows_car"].to_numpy(bool)
         design = np.bincount(street, weights=np.where(car, edges["capacity_vph"].to_numpy(float), 0.0),
                              minlength=n_streets)  # fmt: skip
-        design = np.where(design > 0, design, float(spec.path_design_flow_vph))
+        path_flow: float | np.ndarray = float(spec.path_design_flow_vph)
+        if zones:
+            controller, street_zone = _zoned_controller(zones, spec=spec, controller=controller, n_streets=n_streets)
+            path_flow = np.array([spec.path_design_flow_vph] + [z.spec.path_design_flow_vph for z in zones])[street_zone]
+        design = np.where(design > 0, design, path_flow)
         return cls(
             lamp_power_w=lamps["power_w"].to_numpy(float), lamp_street=lamp_street,
             lamp_offset_m=lamps["offset_m"].to_numpy(float), street_length_m=street_length,
@@ -372,7 +432,7 @@ class LightingEngine:
         level_s, full_s, dimmed_s = _street_hours(timelines.ptr, timelines.t, timelines.level, lit, dark_a, dark_b)
         run_h = (self.end_s - self.start_s) / 3600.0
         lamp_street = self.lamp_street
-        standby_w = float(self.spec.standby_power_w) if bool(self.controller.networked) else 0.0
+        standby_w, standby_kw = self._standby_w()
         energy = self.lamp_power_w * level_s[lamp_street] / 3.6e6 + standby_w * run_h / 1000.0
         hours_full = full_s[lamp_street] / 3600.0
         hours_dimmed = dimmed_s[lamp_street] / 3600.0
@@ -384,17 +444,61 @@ class LightingEngine:
             self.street_length_m, self._lamp_ptr, self._lamp_order, self.lamp_offset_m,
             timelines.ptr, timelines.t, timelines.level, dark_a, dark_b, arrivals,
         )  # fmt: skip
+        zoned = isinstance(self.controller, ZonedController)
         return LightingResult(
             controller=str(self.controller.name), energy_kwh=energy, hours_full=hours_full,
             hours_dimmed=hours_dimmed, hours_off=hours_off, dark_arrivals=arrivals,
-            standby_kwh=standby_w * run_h / 1000.0 * self.n_lamps,
+            standby_kwh=standby_kw * run_h,
             night_metres_walk_bike=float(street_stats[:, 0].sum()),
             night_metres_walk_bike_full=float(street_stats[:, 1].sum()),
             dark_arrivals_total=int(arrivals.sum()), dark_arrivals_walk_bike=int(street_stats[:, 2].sum()),
             timelines=timelines, dark_s=self.dark_s, street_power_w=self.street_power_w,
-            street_lamps=self.street_lamps, standby_kw=standby_w * self.n_lamps / 1000.0,
-            start_s=self.start_s, end_s=self.end_s,
+            street_lamps=self.street_lamps, standby_kw=standby_kw, start_s=self.start_s, end_s=self.end_s,
+            lamp_zone=self.controller.street_zone[lamp_street] if zoned else None,
+            zone_labels=self.controller.labels if zoned else (),
         )  # fmt: skip
+
+    def _standby_w(self) -> tuple[float | np.ndarray, float]:
+        """Standby power of each lamp (a scalar when all lamps share it), in W, and of all, in kW."""
+        per_street = getattr(self.controller, "street_standby_power_w", None)
+        if per_street is None:
+            standby_w = float(self.spec.standby_power_w) if bool(self.controller.networked) else 0.0
+            return standby_w, standby_w * self.n_lamps / 1000.0
+        per_street = np.asarray(per_street, dtype=float)
+        if per_street.shape != (self.n_streets,) or not (np.isfinite(per_street).all() and (per_street >= 0).all()):
+            raise ValueError(f"controller {self.controller.name!r}: `street_standby_power_w` must hold a finite "
+                             f"number of watts, 0 or more, for each of the {self.n_streets} streets")  # fmt: skip
+        lamp_w = per_street[self.lamp_street]
+        return lamp_w, float(lamp_w.sum()) / 1000.0
+
+
+def _zoned_controller(zones: Sequence[LightingZone], *, spec: LightingSpec, controller: Controller | None,
+                      n_streets: int) -> tuple[ZonedController, np.ndarray]:  # fmt: skip
+    """The zoned controller of the city's default controller and its lighting zones, and the
+    zone of each street (0 = none; later zones win)."""
+    street_zone = np.zeros(n_streets, dtype=np.int64)
+    for k, zone in enumerate(zones, start=1):
+        streets = np.asarray(zone.streets).reshape(-1)
+        if streets.size and not np.issubdtype(streets.dtype, np.integer):
+            raise ValueError(f"lighting zone {zone.label or k!r}: `streets` must hold integer street ids")
+        streets = streets.astype(np.int64)
+        bad = (streets < 0) | (streets >= n_streets)
+        if bad.any():
+            raise ValueError(f"lighting zone {zone.label or k!r}: street {int(streets[np.argmax(bad)])} is not a "
+                             f"street of the network (0..{n_streets - 1})")  # fmt: skip
+        street_zone[streets] = k
+    # One object per built-in, so that zones with equal parameters run as one.
+    built: dict[str, Controller] = {}
+
+    def builtin(name: str) -> Controller:
+        if name not in built:
+            built[name] = CONTROLLERS[name]()
+        return built[name]
+
+    pairs = [(controller if controller is not None else builtin(spec.controller), spec)]
+    pairs += [(z.controller if z.controller is not None else builtin(z.spec.controller), z.spec) for z in zones]
+    labels = ["", *(z.label or f"zone {k}" for k, z in enumerate(zones, start=1))]
+    return ZonedController(pairs, street_zone, labels=labels), street_zone
 
 
 # -------------------------------------------------------------------- checking
@@ -415,32 +519,6 @@ def _clean_dark(dark_s, start_s: float, end_s: float) -> np.ndarray:
         else:
             merged.append([a, b])
     return np.asarray(merged, dtype=float).reshape(-1, 2)
-
-
-def _checked_timelines(timelines: LevelTimelines, n_streets: int, lit: np.ndarray, name: str) -> LevelTimelines:
-    """Check a controller's output, so that a faulty custom controller fails loudly."""
-    if not isinstance(timelines, LevelTimelines):
-        raise TypeError(f"controller {name!r} returned {type(timelines).__name__}, not LevelTimelines")
-    ptr = np.ascontiguousarray(timelines.ptr, dtype=np.int64)
-    t = np.ascontiguousarray(timelines.t, dtype=float)
-    level = np.ascontiguousarray(timelines.level, dtype=float)
-    if ptr.shape != (n_streets + 1,) or ptr[0] != 0 or np.any(np.diff(ptr) < 0) or ptr[-1] != t.size:
-        raise ValueError(f"controller {name!r}: `ptr` must be {n_streets + 1} non-decreasing offsets from 0 to len(t)")
-    if level.shape != t.shape:
-        raise ValueError(f"controller {name!r}: `t` and `level` must have the same length")
-    if not (np.isfinite(t).all() and np.isfinite(level).all()):
-        raise ValueError(f"controller {name!r}: times and levels must be finite")
-    if np.any(level < 0.0) or np.any(level > 1.0):
-        raise ValueError(f"controller {name!r}: levels must lie between 0 and 1")
-    if t.size > 1:
-        backwards = np.diff(t) < 0
-        backwards[ptr[1:-1][ptr[1:-1] < t.size] - 1] = False  # a new street may start earlier
-        if backwards.any():
-            raise ValueError(f"controller {name!r}: the times of a street's timeline must not decrease")
-    empty = lit & (np.diff(ptr) == 0)
-    if empty.any():
-        raise ValueError(f"controller {name!r}: street {int(np.argmax(empty))} has lamps but no level timeline")
-    return LevelTimelines(ptr=ptr, t=t, level=level)
 
 
 # ---------------------------------------------------------------------- kernels
