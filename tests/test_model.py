@@ -196,15 +196,13 @@ def test_the_switch_times_are_none_in_polar_night(tmp_path):
     assert energy["dark_hours"] == 24.0 and energy["switch_on_s"] is None and energy["switch_off_s"] is None
 
 
-def test_user_errors_in_a_given_trip_table_or_interventions_are_scenario_errors(tmp_path, town):
+def test_user_errors_in_a_given_trip_table_are_scenario_errors(tmp_path, town):
     from twin import ScenarioError
 
     with pytest.raises(ScenarioError, match="mode 'bus' is not simulated"):
         CityModel(scenario(tmp_path), network=town, trips=trips((1, 0, 19, 100.0, "bus")))
     with pytest.raises(ScenarioError, match="dest_node 99 is not a node position"):
         CityModel(scenario(tmp_path), network=town, trips=trips((1, 0, 99, 100.0, "car")))
-    with pytest.raises(ScenarioError, match="interventions: not simulated yet"):
-        CityModel(scenario(tmp_path, "interventions: [{type: adaptive_lighting}]\n"), network=town, trips=trips())
 
 
 def test_mesa_run_model_runs_the_whole_day_once(tmp_path, town):

@@ -19,6 +19,23 @@ Lights do not change how people travel in this model, so the lighting engine is 
 once the day's passages are known; it integrates each lamp's power exactly over time and its
 columns in the time series are sampled at the same step times as the rest.
 
+Interventions (the scenario's ``interventions``, see :mod:`twin.interventions`) are built by
+the registry and applied in order to a :class:`~twin.interventions.base.City` before anything
+else: they may replace the street network with a changed copy (closed car edges, new lamp
+powers, a ``toll_eur`` edge column) and add lighting zones. The engines then run on the
+changed city:
+
+- residents, their homes, jobs and plans are drawn on the network *as it was*
+  (:attr:`CityModel.base_network`), and modes chosen on the changed one, so a variant and its
+  baseline share every random draw and differ only in what the interventions change;
+- cars route on free-flow time plus tolls turned into seconds at the middle income group's
+  value of time (:func:`twin.population.choice.car_route_weight`; 9 EUR/h by default and for
+  a given trip table), and re-route on experienced times plus the same toll seconds; the trip
+  table's ``toll_eur`` is what each car trip paid for the edges it entered during the run;
+- each street's lights follow its lighting zone's controller and parameters
+  (:class:`~twin.engine.controllers.ZonedController`);
+- interventions that override ``on_step`` are called after every step of the recorded day.
+
 Random numbers come from one :class:`numpy.random.SeedSequence` of the scenario's seed,
 split into independent streams for the population, re-routing and the sensors, so changing
 the lighting leaves the population and its trips untouched (common random numbers).
@@ -27,7 +44,7 @@ the lighting leaves the population and its trips untouched (common random number
 from __future__ import annotations
 
 import time
-from typing import Callable
+from typing import TYPE_CHECKING, Callable, Mapping
 
 import mesa
 import numpy as np
@@ -38,11 +55,17 @@ from twin.agents import Resident, Streetlight, Vehicle
 from twin.engine.active import ActiveTravel
 from twin.engine.traffic import TrafficEngine
 from twin.engine.traversals import MODE_CODES, Traversals
+from twin.interventions.base import City, Intervention, Outcome
 from twin.maps.network import StreetNetwork
 from twin.maps.routing import route
 from twin.maps.spec import network_from_spec
+from twin.population.choice import car_route_weight, edge_tolls
 from twin.provenance import resolved_scenario
 from twin.scenario import Scenario
+from twin.scenario.schema import ModeChoiceSpec
+
+if TYPE_CHECKING:
+    from twin.engine.controllers import Controller
 
 __all__ = ["CityModel"]
 
@@ -67,13 +90,27 @@ class CityModel(mesa.Model):
         Agent classes to create, e.g. a researcher's subclasses.
     controller
         A lighting controller object replacing the scenario's ``lighting.controller``
-        (see :mod:`twin.engine.controllers`).
+        (see :mod:`twin.engine.controllers`); lighting zones keep their own.
+    intervention_types
+        Intervention classes by ``type`` name, besides the built-ins and the plugins of the
+        ``twin.interventions`` entry-point group (see :mod:`twin.interventions.registry`).
 
     Attributes
     ----------
     spec
         The resolved scenario (Mesa's own ``scenario`` attribute is Mesa's experimental
         scenario object, so twin's lives here).
+    base_network
+        The street network as loaded, before interventions: residents live on it.
+    network
+        The street network the run uses, as the interventions changed it.
+    city
+        The :class:`~twin.interventions.base.City` the interventions changed (its
+        ``lighting_zones`` included).
+    interventions
+        The intervention objects, in the scenario's order.
+    intervention_outcomes
+        What each intervention changed and its cost, in the same order.
     residents
         The synthetic population, one row per person (empty for a trip table).
     trips
@@ -84,29 +121,29 @@ class CityModel(mesa.Model):
 
     def __init__(self, scenario: Scenario, *, network: StreetNetwork | None = None, trips: pd.DataFrame | None = None,
                  resident_class: type[Resident] = Resident, vehicle_class: type[Vehicle] = Vehicle,
-                 streetlight_class: type[Streetlight] = Streetlight, controller=None) -> None:  # fmt: skip
+                 streetlight_class: type[Streetlight] = Streetlight, controller: Controller | None = None,
+                 intervention_types: Mapping[str, type[Intervention]] | None = None) -> None:  # fmt: skip
         seeds = dict(zip(_STREAMS, np.random.SeedSequence(scenario.seed).spawn(len(_STREAMS))))
         super().__init__(rng=np.random.default_rng(seeds["model"]))
         self._rngs = {name: np.random.default_rng(seed) for name, seed in seeds.items()}
         started = time.perf_counter()
+        self.timings: dict[str, float] = {}
         if network is None:
             network = network_from_spec(scenario.map, vehicle_spacing_m=scenario.traffic.vehicle_spacing_m)
-        self.network = network
+        self.base_network = network
         self.spec = resolved_scenario(scenario, network)
-        if scenario.interventions:
-            raise ScenarioError(
-                f"{scenario.name}: interventions: not simulated yet (this version of twin runs the "
-                "scenario as it stands); remove the interventions section"
-            )
+        applying = time.perf_counter()
+        self._apply_interventions(intervention_types)
+        self.timings["interventions_s"] = time.perf_counter() - applying
         self.start_s = float(scenario.start_s)
         self.end_s = float(scenario.start_s + scenario.duration_s)
         self.time_s = self.start_s
         self._steps_done = 0
         self._finished = False
-        self.timings: dict[str, float] = {}
 
         self.residents, table = self._demand(trips)
-        self.timings["demand_s"] = time.perf_counter() - started
+        # Loading the map counts as demand (as it always has); applying interventions does not.
+        self.timings["demand_s"] = time.perf_counter() - started - self.timings["interventions_s"]
         self.trips = self._prepare_trips(table)
         started = time.perf_counter()
         self._route_all()
@@ -122,6 +159,36 @@ class CityModel(mesa.Model):
 
     # ------------------------------------------------------------------ building
 
+    def _apply_interventions(self, types: Mapping[str, type[Intervention]] | None) -> None:
+        """Build the scenario's interventions and let each change the city, in order."""
+        spec = self.spec
+        self.interventions: list[Intervention] = []
+        if spec.interventions:
+            from twin.interventions.registry import build_interventions
+
+            self.interventions = build_interventions(spec.interventions, types=types, source=spec.name)
+        self.city = City(scenario=spec, network=self.base_network)
+        self.intervention_outcomes: list[Outcome] = []
+        for intervention in self.interventions:
+            outcome = intervention.apply(self.city)
+            if not isinstance(outcome, Outcome):
+                raise TypeError(f"intervention {intervention.name!r}: apply(city) returned "
+                                f"{type(outcome).__name__}, not an Outcome")  # fmt: skip
+            network = self.city.network
+            if network.n_nodes != self.base_network.n_nodes or network.n_edges != self.base_network.n_edges:
+                raise ValueError(f"intervention {intervention.name!r} changed the number of nodes or edges; "
+                                 "interventions may change columns of the network, not its graph")  # fmt: skip
+            self.intervention_outcomes.append(outcome)
+        self.network = self.city.network
+        # Only hooks a class really has are called each step: the default costs nothing.
+        self._step_hooks = [i for i in self.interventions if type(i).on_step is not Intervention.on_step]
+        self._tolls = edge_tolls(self.network)
+        self._route_vot = _route_value_of_time(spec)
+        if self._tolls is not None and not self._route_vot > 0:
+            raise ScenarioError(f"{spec.name}: population.mode_choice.value_of_time_eur_per_h: middle is 0, so tolls "
+                                "cannot be weighed against time; give it a positive value")  # fmt: skip
+        self._car_weight = car_route_weight(self.network, value_of_time_eur_per_h=self._route_vot)
+
     def _demand(self, trips: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFrame]:
         spec = self.spec
         if trips is not None:
@@ -129,12 +196,15 @@ class CityModel(mesa.Model):
         if spec.demand is not None:
             from twin.population.demand import read_trip_table
 
-            return pd.DataFrame(), read_trip_table(spec.demand.trips, self.network)
+            return pd.DataFrame(), read_trip_table(spec.demand.trips, self.base_network)
         from twin.population.choice import plan_day
 
-        residents, plans = plan_day(self.network, spec.population, rng=self._rngs["population"],
+        # Places and plans on the network as loaded, modes on the changed one: the same seed
+        # gives the same people and plans with and without interventions.
+        residents, plans = plan_day(self.base_network, spec.population, rng=self._rngs["population"],
                                     walk_speed_mps=spec.traffic.walk_speed_mps,
-                                    bike_speed_mps=spec.traffic.bike_speed_mps)  # fmt: skip
+                                    bike_speed_mps=spec.traffic.bike_speed_mps,
+                                    choice_network=self.network if self.network is not self.base_network else None)  # fmt: skip
         return residents, _repeat_days(plans, start_s=self.start_s, end_s=self.end_s)
 
     def _prepare_trips(self, table: pd.DataFrame) -> pd.DataFrame:
@@ -163,6 +233,7 @@ class CityModel(mesa.Model):
         for column in ("depart_s", "arrival_s", "duration_s", "route_length_m"):
             trips[column] = np.nan
         trips["wait_s"] = 0.0
+        trips["toll_eur"] = 0.0
         return trips
 
     def _route_all(self) -> None:
@@ -175,7 +246,7 @@ class CityModel(mesa.Model):
         origin = trips["origin_node"].to_numpy(np.int64)
         dest = trips["dest_node"].to_numpy(np.int64)
 
-        car_routes = route(network, origin[self._car_rows], dest[self._car_rows], mode="car")
+        car_routes = route(network, origin[self._car_rows], dest[self._car_rows], mode="car", weight=self._car_weight)
         slow_parts = []
         for name in ("bike", "walk"):
             rows = self._slow_rows[mode[self._slow_rows] == name]
@@ -259,6 +330,8 @@ class CityModel(mesa.Model):
         self.time_s = min(self.start_s + self._steps_done * self.spec.step_s, self.end_s)
         self.traffic.advance_to(self.time_s)
         self.datacollector.collect(self)
+        for intervention in self._step_hooks:
+            intervention.on_step(self)
         if self.time_s >= self.end_s:
             self.running = False
 
@@ -298,8 +371,9 @@ class CityModel(mesa.Model):
         """Move a random share of car trips to their best route on the times just experienced.
 
         Each picked trip's current route and its best route are costed on the link travel
-        times of its departure hour; the relative gap, sum(current - best) / sum(best), is
-        estimated on this random sample.
+        times of its departure hour (plus the tolls, turned into seconds as for the first
+        routes); the relative gap, sum(current - best) / sum(best), is estimated on this
+        random sample.
         """
         engine, rng = self.traffic, self._rngs["rerouting"]
         n = self._car_rows.size
@@ -308,6 +382,8 @@ class CityModel(mesa.Model):
             self.relative_gaps.append(float("nan"))
             return
         times = engine.experienced_times()
+        if self._tolls is not None:
+            times += (self._tolls * (3600.0 / self._route_vot))[:, None]
         depart = engine.actual_depart_s()[picked]
         depart = np.where(np.isnan(depart), self.trips["planned_depart_s"].to_numpy()[self._car_rows[picked]], depart)
         bins = np.clip(depart // 3600.0, 0, times.shape[1] - 1).astype(np.int64)
@@ -348,7 +424,8 @@ class CityModel(mesa.Model):
                                      elevation_deg=spec.lighting.on_sun_elevation_deg,
                                      start_s=self.start_s, end_s=self.end_s)  # fmt: skip
         self.lighting = LightingEngine.from_network(self.network, spec=spec.lighting, dark_s=self.dark_s,
-                                                    start_s=self.start_s, end_s=self.end_s, controller=self._controller)  # fmt: skip
+                                                    start_s=self.start_s, end_s=self.end_s, controller=self._controller,
+                                                    zones=self.city.lighting_zones)  # fmt: skip
         self.lighting_result = self.lighting.evaluate(self.passages(), rng=self._rngs["lighting"])
 
     def passages(self) -> Traversals:
@@ -367,8 +444,13 @@ class CityModel(mesa.Model):
         trips, rows = self.trips, self._car_rows
         length = self.network.edges["length_m"].to_numpy(float)
         hops = np.diff(self._car_offsets)
-        trips.loc[rows, "route_length_m"] = np.bincount(np.repeat(np.arange(rows.size), hops),
-                                                        weights=length[self._car_edges], minlength=rows.size)  # fmt: skip
+        owner = np.repeat(np.arange(rows.size), hops)
+        trips.loc[rows, "route_length_m"] = np.bincount(owner, weights=length[self._car_edges], minlength=rows.size)
+        if self._tolls is not None:
+            # A toll is charged per passage: for the edges a car entered during the run.
+            entered = self.traffic.enter_s() <= self.end_s
+            paid = np.where(entered, self._tolls[self._car_edges], 0.0)
+            trips.loc[rows, "toll_eur"] = np.bincount(owner, weights=paid, minlength=rows.size)
         trips.loc[rows, "depart_s"] = self.traffic.actual_depart_s()
         trips.loc[rows, "arrival_s"] = self.traffic.arrival_s()
         planned = ~trips["status"].isin(["outside_run", "unreachable"]).to_numpy()
@@ -426,6 +508,12 @@ class CityModel(mesa.Model):
             if hi > lo and entered[0] and not arrival[i] <= self.time_s:
                 return int(self._car_edges[lo + np.flatnonzero(entered)[-1]])
         return None
+
+
+def _route_value_of_time(spec: Scenario) -> float:
+    """The value of time cars weigh tolls with: the middle income group's, in EUR/h."""
+    choice = spec.population.mode_choice if spec.population is not None else ModeChoiceSpec()
+    return float(choice.value_of_time_eur_per_h["middle"])
 
 
 def _positions(starts: np.ndarray, hops: np.ndarray) -> np.ndarray:

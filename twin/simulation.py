@@ -34,11 +34,12 @@ class RunResult:
     scenario
         The resolved scenario (every default filled in).
     network
-        The street network the run used.
+        The street network the run used (as the scenario's interventions changed it).
     trips
         One row per trip: ``trip_id, person_id, mode, origin_node, dest_node, depart_s,
-        arrival_s, duration_s, route_length_m, wait_s`` (node ids as in the map) and the
-        plan's ``purpose``, ``planned_depart_s`` and the trip's ``status``.
+        arrival_s, duration_s, route_length_m, wait_s, toll_eur`` (node ids as in the map;
+        ``toll_eur`` the road tolls a car trip paid for the edges it entered during the run)
+        and the plan's ``purpose``, ``planned_depart_s`` and the trip's ``status``.
     links
         Per edge and hour of entry: ``flow_veh``, ``mean_travel_time_s``, ``mean_speed_kmh``.
     lights
@@ -94,7 +95,8 @@ def run(scenario: Scenario | str | os.PathLike, *, overrides: Sequence[str] = ()
     model_class
         The model to build, e.g. a researcher's subclass of :class:`CityModel`.
     **model_options
-        Passed to the model (``controller=``, agent classes, ``trips=``).
+        Passed to the model (``controller=``, agent classes, ``trips=``,
+        ``intervention_types=``).
 
     Returns
     -------
@@ -107,7 +109,8 @@ def run(scenario: Scenario | str | os.PathLike, *, overrides: Sequence[str] = ()
         check_target(out)  # refuse a folder twin may not replace before a long run, not after
     loading = time.perf_counter()
     model = model_class(scenario, network=network, **model_options)
-    model.timings["setup_s"] = time.perf_counter() - loading - model.timings["demand_s"] - model.timings["routing_s"]
+    model.timings["setup_s"] = (time.perf_counter() - loading - model.timings["demand_s"] - model.timings["routing_s"]
+                                - model.timings["interventions_s"])
     model.run(progress=progress)
     result = collect_result(model, started=started)
     if out is not None:
@@ -131,6 +134,7 @@ def collect_result(model: CityModel, *, started: float) -> RunResult:
         "duration_s": trips["duration_s"].to_numpy(float),
         "route_length_m": trips["route_length_m"].to_numpy(float),
         "wait_s": trips["wait_s"].to_numpy(float),
+        "toll_eur": trips["toll_eur"].to_numpy(float),
         "planned_depart_s": trips["planned_depart_s"].to_numpy(float),
         "purpose": trips["purpose"].astype("string").to_numpy(),
         "status": trips["status"].astype("string").to_numpy(),
@@ -150,6 +154,7 @@ def collect_result(model: CityModel, *, started: float) -> RunResult:
         traffic={"relative_gaps": model.relative_gaps, "forced_moves": model.traffic.forced_moves,
                  "link_events": model.traffic.link_events},
         timings=model.timings, wall_time_s=time.perf_counter() - started, start_s=model.start_s, end_s=model.end_s,
+        interventions=model.intervention_outcomes,
     )  # fmt: skip
     return RunResult(
         scenario=model.spec, network=network, trips=table, links=link_table(model), lights=lights,

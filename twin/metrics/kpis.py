@@ -9,12 +9,17 @@ Every figure is computed from the run's own tables, so it can be checked against
 - mode shares count the trips that started during the run, travel times the trips that
   arrived;
 - safety: of the metres walked or cycled on lit streets in the dark, the share passed at full
-  light, and the "dark arrivals" (a person reaching a lamp that is not yet at full level).
+  light, and the "dark arrivals" (a person reaching a lamp that is not yet at full level);
+- pricing: the road tolls the car trips paid (the trip table's ``toll_eur``), always present
+  (zeros without road pricing) so that the variants of a batch share every KPI's name;
+- interventions: what each of the scenario's interventions changed and its cost, by name
+  (an empty section without interventions); ``energy.zones`` the lamps and energy of each
+  lighting zone, by its label (empty without zones).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
@@ -41,13 +46,14 @@ def _first_inside(times: np.ndarray, start_s: float, end_s: float) -> float | No
 def compute_kpis(*, trips: pd.DataFrame, lights: pd.DataFrame, lighting, timeseries: pd.DataFrame,
                  vehicle_km: float, dark_s: np.ndarray, emissions, traffic: dict[str, Any],
                  timings: dict[str, float], wall_time_s: float, start_s: float,
-                 end_s: float) -> dict[str, Any]:  # fmt: skip
+                 end_s: float, interventions: Sequence = ()) -> dict[str, Any]:  # fmt: skip
     """Summarise one run.
 
     Parameters
     ----------
     trips
-        The trip table with outcomes (``status``, ``mode``, ``duration_s``).
+        The trip table with outcomes (``status``, ``mode``, ``duration_s``, and
+        ``toll_eur`` if any trip paid tolls).
     lights
         One row per lamp with ``energy_kwh``, ``hours_full``, ``hours_dimmed``.
     lighting
@@ -70,6 +76,8 @@ def compute_kpis(*, trips: pd.DataFrame, lights: pd.DataFrame, lighting, timeser
         Wall seconds of the whole run so far.
     start_s, end_s
         The run's window, in seconds from midnight.
+    interventions
+        The :class:`~twin.interventions.base.Outcome` of each intervention, in order.
 
     Returns
     -------
@@ -83,6 +91,8 @@ def compute_kpis(*, trips: pd.DataFrame, lights: pd.DataFrame, lighting, timeser
     lighting_kwh = float(lights["energy_kwh"].sum())
     walk_bike_m = float(lighting.night_metres_walk_bike)
     dark_hours = float(np.sum(dark_s[:, 1] - dark_s[:, 0]) / 3600) if len(dark_s) else 0.0
+    toll = trips["toll_eur"].to_numpy(float) if "toll_eur" in trips else np.zeros(len(trips))
+    zones = lighting.zone_energy() if hasattr(lighting, "zone_energy") else {}
     return {
         "trips": {
             "total": int(len(trips)),
@@ -105,6 +115,8 @@ def compute_kpis(*, trips: pd.DataFrame, lights: pd.DataFrame, lighting, timeser
             "switch_off_s": _first_inside(dark_s[:, 1], start_s, end_s),
             "mean_hours_full": _round(lights["hours_full"].mean() if len(lights) else 0.0, 4),
             "mean_hours_dimmed": _round(lights["hours_dimmed"].mean() if len(lights) else 0.0, 4),
+            "zones": {label: {"lamps": int(zone["lamps"]), "lighting_kwh": _round(zone["energy_kwh"], 3)}
+                      for label, zone in zones.items()},
         },
         "co2_kg": {
             "lighting": _round(lighting_kwh * emissions.electricity_kg_per_kwh, 3),
@@ -118,6 +130,11 @@ def compute_kpis(*, trips: pd.DataFrame, lights: pd.DataFrame, lighting, timeser
             "dark_arrivals": int(lighting.dark_arrivals_total),
             "dark_arrivals_walk_bike": int(lighting.dark_arrivals_walk_bike),
         },
+        "pricing": {
+            "toll_revenue_eur": _round(toll.sum(), 2),
+            "car_trips_charged": int((toll > 0).sum()),
+        },
+        "interventions": _interventions(interventions),
         "traffic": {
             "relative_gap": [_round(gap, 6) for gap in traffic["relative_gaps"]],
             "forced_moves": int(traffic["forced_moves"]),
@@ -131,3 +148,8 @@ def compute_kpis(*, trips: pd.DataFrame, lights: pd.DataFrame, lighting, timeser
             if timings.get("traffic_s") else None,
         },
     }
+
+
+def _interventions(outcomes: Sequence) -> dict[str, Any]:
+    """Each outcome's figures by intervention name (the registry makes names unique)."""
+    return {outcome.name: outcome.as_dict() for outcome in outcomes}
