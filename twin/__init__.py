@@ -7,6 +7,8 @@ which city, which people and which intervention. The public API::
     scenario = load_scenario("scenarios/helsinki-baseline.yaml", overrides=["seed=3"])
     city = load_network("maps/helsinki.gpkg")
     result = run(scenario, out="runs/helsinki")   # one simulated day, written as a run folder
+    runs = run_batch("scenarios/helsinki-baseline.yaml", sweeps={"lighting.dim_level": [0.2, 0.5]},
+                     replications=5, out="runs/dim")  # one row per run; load_batch("runs/dim").summary()
 
 Names are imported on first use, so ``import twin`` stays quick and has no side effects.
 """
@@ -38,6 +40,8 @@ _LAZY = {
     "run": "twin.simulation",
     "RunResult": "twin.simulation",
     "load_run": "twin.run_folder",
+    "run_batch": "twin.experiment.batch",
+    "load_batch": "twin.experiment.batch",
 }
 
 __all__ = ["TwinError", "ScenarioError", "MapDataError", "MapWarning", "__version__", *_LAZY]
