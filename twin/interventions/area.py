@@ -214,7 +214,7 @@ class Area(BaseModel):
             raise rule("only applies to a file or district; remove it", at="layer")
         for key in ("districts", "name_column"):
             if getattr(self, key) is not None and self.district is None:
-                raise rule(f"only applies to a district; remove it or add district: NAME", at=key)
+                raise rule("only applies to a district; remove it or add district: NAME", at=key)
         coords = self._coordinates()
         if coords is not None and _is_geographic(self.crs or DEFAULT_CRS):
             lon_ok = bool(np.all(np.abs(coords[:, 0]) <= 180))

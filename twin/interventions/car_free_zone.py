@@ -30,7 +30,6 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-import numpy as np
 from pydantic import Field
 
 from twin.interventions.area import Area

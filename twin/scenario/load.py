@@ -245,15 +245,18 @@ def load_scenario(path: str | os.PathLike[str], *, overrides: Sequence[str] = ()
     Returns
     -------
     Scenario
-        Validated, with ``map.file``, ``demand.trips`` and ``outputs.dir`` made absolute
-        against the scenario file's folder (not the working folder), also when they came
-        from an override.
+        Validated, with ``map.file``, ``demand.trips``, ``outputs.dir`` and the file paths
+        in intervention parameters (such as ``area.file``) made absolute against the
+        scenario file's folder (not the working folder), also when they came from an
+        override. Each intervention's parameters are checked by its type's class (see
+        :func:`twin.interventions.build_interventions`).
 
     Raises
     ------
     ScenarioError
         The file is missing, unreadable, not YAML, empty or not a mapping; an override is
-        malformed; a value is invalid; or a referenced map file or trip table does not
+        malformed; a value is invalid; an intervention's type is unknown or its parameters
+        are invalid; or a referenced map file, trip table or intervention file does not
         exist. The message has one line per problem (at most ten), each
         ``{file}: {key.path}: {what is wrong and what to do}``.
     """
@@ -268,7 +271,16 @@ def load_scenario(path: str | os.PathLike[str], *, overrides: Sequence[str] = ()
             format_validation_error(exc, source=source, overridden=overridden)
         ) from None
     base = Path(os.path.abspath(path)).parent
-    return _resolve_paths(scenario, base=base, source=source, overridden=overridden)
+    scenario = _resolve_paths(scenario, base=base, source=source, overridden=overridden)
+    if scenario.interventions:
+        # Imported here: twin.interventions builds on twin.scenario, not the other way round.
+        from twin.interventions.registry import check_interventions
+
+        checked = check_interventions(
+            scenario.interventions, source=source, base=base, overridden=overridden
+        )
+        scenario = scenario.model_copy(update={"interventions": checked})
+    return scenario
 
 
 def _as_list(overrides: Sequence[str]) -> list[str]:
