@@ -34,7 +34,10 @@ changed city:
   table's ``toll_eur`` is what each car trip paid for the edges it entered during the run;
 - each street's lights follow its lighting zone's controller and parameters
   (:class:`~twin.engine.controllers.ZonedController`);
-- interventions that override ``on_step`` are called after every step of the recorded day.
+- interventions that override ``on_step`` are called after every step of the recorded day
+  (not during the learning iterations), once the step's traffic is advanced and recorded.
+  A hook may read the model and keep its own records; the engines do not re-read
+  ``city.network`` or the lighting zones during the day.
 
 Random numbers come from one :class:`numpy.random.SeedSequence` of the scenario's seed,
 split into independent streams for the population, re-routing and the sensors, so changing
