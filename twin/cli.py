@@ -16,6 +16,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from twin._errors import TwinError
@@ -213,6 +214,146 @@ def _kpi_table(kpis: dict, *, title: str) -> Table:
     if gaps:
         table.add_row("Relative gap per iteration", ", ".join("-" if g is None else f"{g:.4f}" for g in gaps))
     table.add_row("Wall time", f"{kpis['run']['wall_time_s']:.1f} s")
+    return table
+
+
+@app.command()
+def batch(
+    target: Annotated[Path, typer.Argument(help="Baseline scenario file, or an experiment file (top-level baseline: key).")],
+    variant: Annotated[Optional[list[Path]], typer.Option(
+        "--variant", help="A variant: a scenario file, or a YAML file of interventions added to the baseline "
+        "(repeatable; named after the file).")] = None,
+    sweep: Annotated[Optional[list[str]], typer.Option(
+        "--sweep", help="Try these values of a key on every variant, e.g. --sweep lighting.dim_level=0.2,0.3,0.5 "
+        "(repeatable: all combinations).")] = None,
+    set_: SetOption = None,
+    replications: Annotated[Optional[int], typer.Option("--replications", "-r", min=1,
+                                                        help="Runs per variant, each with its own seed.")] = None,
+    seed: Annotated[Optional[int], typer.Option(min=0, help="Root seed of the replications (default: the "
+                                                "baseline's seed).")] = None,
+    workers: Annotated[Optional[int], typer.Option(min=1, help="Local worker processes (default: one per core).")] = None,
+    dask: Annotated[Optional[str], typer.Option(help="Run on Dask: a scheduler address (tcp://host:8786) or local:N "
+                                                "for a local cluster of N workers.")] = None,
+    out: Annotated[Optional[Path], typer.Option(help="Batch folder (default: <name>-batch beside the baseline's "
+                                                "outputs.dir).")] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Finish the batch in --out: keep finished runs, run the "
+                                         "others.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Run variants x sweep points x replications (paired seeds); write runs.parquet and summary.csv.
+
+    Exits with 1 if some runs failed (their tracebacks are in the folder's failures/).
+    """
+    from twin.experiment.batch import default_out, prepare, run_batch
+    from twin.experiment.design import sweeps_from_text
+    from twin.experiment.store import BatchFolder
+
+    grid = sweeps_from_text(sweep or [])
+    experiment_plan = prepare(target, variants=variant or [], sweeps=grid, overrides=set_ or [],
+                              replications=replications, seed=seed)  # fmt: skip
+    target_out = out if out is not None else default_out(experiment_plan)
+    BatchFolder(target_out).check(resume=resume)  # before the first line is printed
+    console = _out()
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    if not quiet:
+        err.print(f"{experiment_plan.n_runs} runs: {len(experiment_plan.variants)} variants x "
+                  f"{len(experiment_plan.seeds)} replications (root seed {experiment_plan.root_seed}) -> {target_out}")
+    table = _with_batch_progress(
+        lambda progress: run_batch(experiment_plan.experiment, workers=workers, dask=dask, out=target_out,
+                                   resume=resume, progress=progress), quiet=quiet)  # fmt: skip
+    from twin.experiment.statistics import summarize
+
+    summary = summarize(table, baseline=table.attrs["baseline"])
+    console = _wide(console)
+    console.print(_summary_kpis(summary, title=f"{experiment_plan.experiment.name}: {experiment_plan.n_runs} runs"))
+    folder = Path(table.attrs["folder"])
+    console.print(f"Wrote batch folder [bold]{folder}[/bold] (runs.parquet, summary.csv)")
+    failed = table[table["status"] != "ok"]
+    if len(failed):
+        first = failed.iloc[0]
+        err.print(f"{len(failed)} of {len(table)} runs failed; errors and tracebacks in {folder / 'failures'} "
+                  f"(first: {first['variant']}, replication {first['replication']}: "
+                  f"{str(first['error']).splitlines()[0]})")  # fmt: skip
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def compare(
+    a: Annotated[Path, typer.Argument(help="Reference: a run folder or a batch folder (its baseline).")],
+    b: Annotated[Path, typer.Argument(help="A run folder or a batch folder (all its variants).")],
+    kpi: Annotated[Optional[list[str]], typer.Option("--kpi", help="A KPI to show (dotted name, e.g. "
+                                                     "energy.lighting_kwh; repeatable).")] = None,
+    out: Annotated[Optional[Path], typer.Option(help="Also write the full comparison as CSV here.")] = None,
+) -> None:
+    """Compare B with A: paired differences (by replication seed) with 95% confidence intervals."""
+    from twin.experiment.compare import compare as compare_results
+
+    summary = compare_results(a, b)
+    console = _wide(_out())
+    console.print(_summary_kpis(summary, title=f"{b} against {a}", kpis=kpi))
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        summary.to_csv(out, index=False)
+        console.print(f"Wrote [bold]{out}[/bold]")
+
+
+def _with_batch_progress(job, *, quiet: bool):
+    """Call ``job(progress)`` with a progress bar of runs done, failed and the time left."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    if quiet:
+        return job(None)
+    with Progress(TextColumn("runs"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[failed]} failed"),
+                  TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), console=Console(stderr=True),
+                  transient=True) as bar:  # fmt: skip
+        task = bar.add_task("runs", total=None, failed=0)
+
+        def progress(done: int, failed: int, total: int) -> None:
+            bar.update(task, completed=done, total=total, failed=failed)
+
+        return job(progress)
+
+
+def _wide(console: Console) -> Console:
+    """``console``, or one wide enough for a summary table when the output is a file or a pipe."""
+    return console if console.is_terminal else Console(highlight=False, soft_wrap=True, width=160)
+
+
+def _number(value: float) -> str:
+    if value != value:  # NaN
+        return "-"
+    return f"{value:,.0f}" if abs(value) >= 1e4 else f"{value:.4g}"
+
+
+def _summary_kpis(summary, *, title: str, kpis: list[str] | None = None) -> Table:
+    """The headline KPIs of a summary: mean ± sd per variant, difference to the baseline with its 95% CI."""
+    from twin.experiment.statistics import HEADLINE_KPIS
+
+    wanted = list(kpis) if kpis else list(HEADLINE_KPIS)
+    unknown = [name for name in wanted if name not in set(summary["kpi"])]
+    if kpis and unknown:
+        import difflib
+
+        close = difflib.get_close_matches(unknown[0], sorted(set(summary["kpi"])), n=1)
+        hint = f"did you mean {close[0]!r}?" if close else "see the kpi column of the summary CSV (--out)"
+        raise TwinError(f"--kpi {unknown[0]}: no such KPI; {hint}")
+    table = Table(title=title)
+    table.add_column("KPI / variant", overflow="fold")
+    for column in ("n", "mean ± sd", "difference [95% CI]", "change"):
+        table.add_column(column, justify="right")
+    for name in wanted:
+        rows = summary[summary["kpi"] == name]
+        table.add_row(f"[bold]{name}[/bold]")
+        for i, row in enumerate(rows.itertuples()):
+            spread = "" if row.sd != row.sd else f" ± {_number(row.sd)}"
+            if row.n_pairs == 0:
+                diff, change = "", ""
+            else:
+                ci = "" if row.ci_low != row.ci_low else f" [{_number(row.ci_low)}, {_number(row.ci_high)}]"
+                diff = f"{_number(row.diff_mean)}{ci}"
+                change = "-" if row.rel_change != row.rel_change else f"{row.rel_change:+.1%}"
+            table.add_row(f"  {escape(row.variant)}", str(row.n), f"{_number(row.mean)}{spread}", diff, change,
+                          end_section=i == len(rows) - 1)  # fmt: skip
     return table
 
 
