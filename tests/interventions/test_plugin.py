@@ -70,7 +70,7 @@ def test_build_and_apply_the_plugin(plugin):
 def test_plugin_parameters_are_checked_like_the_builtins(plugin):
     from twin._errors import ScenarioError
 
-    with pytest.raises(ScenarioError, match=r"interventions\[0\]\.factor: 2 is above 1.0 \(new power as a fraction "):
+    with pytest.raises(ScenarioError, match=r"interventions\.0\.factor: 2 is above 1.0 \(new power as a fraction "):
         load_scenario_text(plugin.parent, "interventions: [{type: lamp_dimmer, factor: 2}]\n")
 
 

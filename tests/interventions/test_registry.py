@@ -148,7 +148,7 @@ def test_unknown_type_lists_known_types_and_suggests_the_closest():
     with pytest.raises(ScenarioError) as caught:
         build_interventions([{"type": "led_retrofit"}, {"type": "led-retrofit"}], source="city.yaml")
     assert str(caught.value) == (
-        "city.yaml: interventions[1].type: unknown intervention type 'led-retrofit'; did you mean "
+        "city.yaml: interventions.1.type: unknown intervention type 'led-retrofit'; did you mean "
         "'led_retrofit'? (known types: adaptive_lighting, car_free_zone, led_retrofit, road_pricing)"
     )
     with pytest.raises(ScenarioError, match=r"unknown intervention type 'zzz'; known types: adaptive_lighting, "
@@ -160,35 +160,35 @@ def test_unknown_type_lists_known_types_and_suggests_the_closest():
     ("spec", "line"),
     [
         ({"type": "adaptive_lighting", "dim_level": 1.5},
-         "interventions[0].dim_level: 1.5 is above 1.0 (a fraction of full power; by default as in the "
+         "interventions.0.dim_level: 1.5 is above 1.0 (a fraction of full power; by default as in the "
          "scenario's lighting); use a value from 0.0 to 1.0"),
         ({"type": "adaptive_lighting", "controller": "presense"},
-         "interventions[0].controller: 'presense' is not allowed; did you mean 'presence'?"),
+         "interventions.0.controller: 'presense' is not allowed; did you mean 'presence'?"),
         ({"type": "adaptive_lighting", "on_sun_elevation_deg": -6},
-         "interventions[0].on_sun_elevation_deg: unknown key 'on_sun_elevation_deg'; valid keys here: type, name,"),
+         "interventions.0.on_sun_elevation_deg: unknown key 'on_sun_elevation_deg'; valid keys here: type, name,"),
         ({"type": "adaptive_lighting", "dim_levle": 0.3},
-         "interventions[0].dim_levle: unknown key 'dim_levle'; did you mean 'dim_level'?"),
+         "interventions.0.dim_levle: unknown key 'dim_levle'; did you mean 'dim_level'?"),
         ({"type": "car_free_zone"},
-         "interventions[0].area: required key is missing; add area: (the streets closed to cars"),
+         "interventions.0.area: required key is missing; add area: (the streets closed to cars"),
         ({"type": "car_free_zone", "bbox": [24.9, 60.1, 25.0, 60.2]},
-         "interventions[0].bbox: unknown key 'bbox'; it belongs under area: (area: {bbox: ...})"),
+         "interventions.0.bbox: unknown key 'bbox'; it belongs under area: (area: {bbox: ...})"),
         ({"type": "car_free_zone", "area": "Kamppi"},
-         "interventions[0].area: expected key: value settings (the streets closed to cars"),
+         "interventions.0.area: expected key: value settings (the streets closed to cars"),
         ({"type": "car_free_zone", "area": {"bbx": [1, 2, 3, 4]}},
-         "interventions[0].area.bbx: unknown key 'bbx'; did you mean 'bbox'?"),
+         "interventions.0.area.bbx: unknown key 'bbx'; did you mean 'bbox'?"),
         ({"type": "car_free_zone", "area": {"bbox": [385000, 6672000, 386000, 6673000]}},
-         "interventions[0].area.bbox: numbers like 6673000.0 are not degrees of longitude and latitude, which "
+         "interventions.0.area.bbox: numbers like 6673000.0 are not degrees of longitude and latitude, which "
          "crs EPSG:4326 (the default) expects; set crs: to the coordinate system of these numbers"),
         ({"type": "car_free_zone", "area": {"bbox": [1, 2, "x", 4]}},
-         "interventions[0].area.bbox.2: 'x' is not a number"),
+         "interventions.0.area.bbox.2: 'x' is not a number"),
         ({"type": "road_pricing", "area": {"road_classes": ["primary"]}},
-         "interventions[0]: charges nothing; give charge_eur_per_entry or charge_eur_per_km above 0"),
+         "interventions.0: charges nothing; give charge_eur_per_entry or charge_eur_per_km above 0"),
         ({"type": "road_pricing", "area": {"road_classes": ["primary"]}, "charge_eur_per_entry": 2},
-         "interventions[0].charge_eur_per_entry: a charge per entry needs an outline to cross"),
+         "interventions.0.charge_eur_per_entry: a charge per entry needs an outline to cross"),
         ({"type": "led_retrofit", "power_map_w": {70: -35}},
-         "interventions[0].power_map_w.70: -35 must be above 0.0"),
+         "interventions.0.power_map_w.70: -35 must be above 0.0"),
         ({"type": "led_retrofit", "capital_eur_per_unit": -1},
-         "interventions[0].capital_eur_per_unit: -1 is below 0.0 (capital cost per lamp retrofitted, in EUR"),
+         "interventions.0.capital_eur_per_unit: -1 is below 0.0 (capital cost per lamp retrofitted, in EUR"),
     ],
 )
 def test_parameter_errors_are_one_line_with_the_key_path(spec, line):
@@ -205,7 +205,7 @@ def test_every_problem_of_every_intervention_gets_its_line():
         build_interventions(specs, source="s")
     lines = str(caught.value).splitlines()
     assert [line.split(":")[1].strip() for line in lines] == [
-        "interventions[0].dim_level", "interventions[0].hold_s", "interventions[1].type", "interventions[2].area",
+        "interventions.0.dim_level", "interventions.0.hold_s", "interventions.1.type", "interventions.2.area",
     ]
 
 
@@ -236,7 +236,7 @@ def test_any_parameters_build_or_fail_cleanly(kind, params):
         build_interventions([{"type": kind, **params}], source="s.yaml")
     except ScenarioError as exc:
         for line in str(exc).splitlines():
-            assert line.startswith("s.yaml: interventions[0]"), line
+            assert line.startswith("s.yaml: interventions.0"), line
             assert line.isprintable() and len(line) < 600, line
 
 
@@ -275,14 +275,14 @@ def test_load_scenario_reports_missing_area_files(tmp_path):
     with pytest.raises(ScenarioError) as caught:
         load_scenario(path)
     assert str(caught.value) == (
-        f"{path}: interventions[0].area.file: {tmp_path / 'nope.geojson'} does not exist; relative paths "
+        f"{path}: interventions.0.area.file: {tmp_path / 'nope.geojson'} does not exist; relative paths "
         f"start from the scenario's folder {tmp_path}"
     )
 
 
 def test_load_scenario_marks_problems_from_overrides(tmp_path):
     path = scenario_file(tmp_path, [{"type": "adaptive_lighting"}])
-    with pytest.raises(ScenarioError, match=r"interventions\[0\]\.dim_level: 3 is above 1.0 .*\(from --set\)$"):
+    with pytest.raises(ScenarioError, match=r"interventions\.0\.dim_level: 3 is above 1.0 .*\(from --set\)$"):
         load_scenario(path, overrides=["interventions.0.dim_level=3"])
 
 
@@ -312,6 +312,6 @@ def test_twin_validate_gives_one_line_and_exit_code_2(capsys, tmp_path):
     code, _, err = run_cli(capsys, "validate", str(path))
     assert code == 2
     assert err.splitlines() == [
-        f"error: {path}: interventions[0].type: unknown intervention type 'led_retrofitt'; did you mean "
+        f"error: {path}: interventions.0.type: unknown intervention type 'led_retrofitt'; did you mean "
         "'led_retrofit'? (known types: adaptive_lighting, car_free_zone, led_retrofit, road_pricing)"
     ]

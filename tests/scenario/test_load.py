@@ -102,7 +102,7 @@ def test_missing_trip_table(write):
 def test_resolved_scenario_round_trips_through_yaml(write, tmp_path):
     data = with_(
         MINIMAL,
-        interventions=[{"type": "led_retrofit", "name": "led", "share": 0.5}],
+        interventions=[{"type": "led_retrofit", "name": "led", "power_ratio": 0.5}],
         lighting={"controller": "presence"},
     )
     first = load_scenario(write(data))
@@ -338,10 +338,11 @@ def test_overrides_nested_and_typed(write):
 
 
 def test_override_list_index(write):
-    path = write(with_(MINIMAL, interventions=[{"type": "a", "share": 0.2}]))
-    s = load_scenario(path, overrides=["interventions.0.share=0.5", "interventions.1.type=b"])
-    assert [i.type for i in s.interventions] == ["a", "b"]
-    assert s.interventions[0].model_extra == {"share": 0.5}
+    path = write(with_(MINIMAL, interventions=[{"type": "led_retrofit", "power_ratio": 0.2}]))
+    s = load_scenario(path, overrides=["interventions.0.power_ratio=0.5", "interventions.1.type=car_free_zone",
+                                       "interventions.1.area.road_classes=[primary]"])
+    assert [i.type for i in s.interventions] == ["led_retrofit", "car_free_zone"]
+    assert s.interventions[0].model_extra == {"power_ratio": 0.5}
 
 
 def test_override_into_empty_section(write):

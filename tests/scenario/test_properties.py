@@ -26,7 +26,7 @@ VALID: list[dict[str, Any]] = [
         "map": {"synthetic": {"kind": "radial", "rings": 3, "spokes": 6}},
         "population": {"residents": 500, "income_shares": {"low": 0.2, "middle": 0.8}},
         "lighting": {"controller": "presence", "dim_level": 0.2, "hold_s": 30},
-        "interventions": [{"type": "led_retrofit", "name": "led", "share": 0.5}],
+        "interventions": [{"type": "led_retrofit", "name": "led", "power_ratio": 0.5}],
         "traffic": {"iterations": 3},
         "outputs": {"dir": "out", "person_level": True},
     },

@@ -16,7 +16,7 @@ and a plugin is imported only when a scenario uses it or :func:`intervention_typ
 
 :func:`build_interventions` turns a scenario's ``interventions:`` list into objects, checking
 each one's parameters against its class's ``Parameters`` model; every problem is one line of
-a :class:`~twin._errors.ScenarioError`: ``{source}: interventions[{i}].{key}: {what to do}``.
+a :class:`~twin._errors.ScenarioError`: ``{source}: interventions.{i}.{key}: {what to do}``.
 """
 
 from __future__ import annotations
@@ -108,7 +108,7 @@ def build_interventions(
     ------
     ScenarioError
         Unknown types (with the known ones and the closest) and invalid parameters, one line
-        per problem: ``{source}: interventions[{i}].{key}: {message}``.
+        per problem: ``{source}: interventions.{i}.{key}: {message}``.
     TwinError
         A plugin the scenario uses is broken (see :func:`intervention_types`).
     """
@@ -330,7 +330,7 @@ def _names(specs: Sequence[InterventionSpec]) -> list[str]:
 
 def _where(source: str, index: int, parts: Sequence[Any]) -> str:
     tail = f".{key_path(parts)}" if parts else ""
-    return f"{one_line(source)}: interventions[{index}]{tail}"
+    return f"{one_line(source)}: interventions.{index}{tail}"
 
 
 def _set_note(index: int, parts: Sequence[Any], overridden: Collection[Sequence[str]]) -> str:
