@@ -264,10 +264,10 @@ def test_kpis_list_each_intervention_and_the_run_folder_keeps_them(tmp_path, tow
 
 def test_an_unknown_intervention_type_is_a_one_line_scenario_error(tmp_path, town):
     sc = scenario(tmp_path, interventions=[{"type": "car_free_zonez"}])
-    with pytest.raises(ScenarioError, match=r"interventions\[0\]\.type: unknown intervention type") as info:
+    with pytest.raises(ScenarioError, match=r"interventions\.0\.type: unknown intervention type") as info:
         CityModel(sc, network=town, trips=trips())
     assert "\n" not in str(info.value)
-    with pytest.raises(ScenarioError, match=r"interventions\[0\]\.streets"):
+    with pytest.raises(ScenarioError, match=r"interventions\.0\.streets"):
         CityModel(scenario(tmp_path, interventions=[{"type": "close_cars"}]), network=town, trips=trips(),
                   intervention_types=TYPES)  # fmt: skip
 
