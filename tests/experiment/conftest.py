@@ -25,6 +25,12 @@ outputs: {dir: out/tiny}
 BAD_TRIPS = "trip_id,origin_node,dest_node,depart_s,mode\n1,r0c0,r9c9,28800,car\n"
 
 
+@pytest.fixture(scope="session")
+def tiny_text() -> str:
+    """The tiny town's scenario, as text (for fixtures wider than a test)."""
+    return TINY
+
+
 @pytest.fixture
 def write(tmp_path: Path) -> Callable[[str, str], Path]:
     """Write ``text`` to ``tmp_path / name`` and return the path."""

@@ -73,7 +73,8 @@ def execute(task: RunTask) -> dict[str, Any]:
             row = {"status": "failed", "error": record["error"], "wall_time_s": round(time.perf_counter() - started, 3)}
         else:
             task.failure.unlink(missing_ok=True)
-            row = {"status": "ok", "error": None, "wall_time_s": round(result.wall_time_s, 3), **flatten_kpis(result.kpis)}
+            row = {"status": "ok", "error": None, "wall_time_s": round(result.wall_time_s, 3),
+                   **flatten_kpis(result.kpis)}  # fmt: skip
     seen = dict.fromkeys((w.category, str(w.message)) for w in caught)
     row["warnings"] = list(seen)
     return row

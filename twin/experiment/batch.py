@@ -133,6 +133,11 @@ def run_batch(target: str | os.PathLike | Experiment, *, variants: Sequence[str 
                     if time.monotonic() - last > CHECKPOINT_S:
                         folder.write_runs(runs.table())
                         last = time.monotonic()
+            except BaseException:
+                # Interrupted (Ctrl-C) or broken: keep a table of what is done; --resume does the rest.
+                if runs.rows:
+                    folder.write_runs(runs.table())
+                raise
             finally:
                 executor.close()
                 runs.warn()
@@ -278,10 +283,11 @@ class Batch:
 
     def failures(self) -> pd.DataFrame:
         """The failed runs' records: variant, replication, seed, error and traceback."""
-        records = [json.loads(path.read_text(encoding="utf-8")) for path in sorted((self.folder / "failures").glob("*.json"))]
         failed = set(self.runs.loc[self.runs["status"] != "ok", "run_id"])
-        return pd.DataFrame([r for r in records if r.get("run_id") in failed],
-                            columns=["run_id", "variant", "replication", "seed", "error", "traceback", "folder"])  # fmt: skip
+        files = sorted((self.folder / "failures").glob("*.json"))
+        records = [json.loads(path.read_text(encoding="utf-8")) for path in files if path.stem in failed]
+        columns = ["run_id", "variant", "replication", "seed", "error", "traceback", "folder"]
+        return pd.DataFrame(records, columns=columns)
 
 
 def load_batch(path: str | os.PathLike) -> Batch:

@@ -488,9 +488,9 @@ def variant_from_file(path: str | os.PathLike) -> Variant:
     return Variant(name=str(name or path.stem), interventions=tuple(items))
 
 
-def with_options(experiment: Experiment, *, variants: Iterable[Variant] = (), sweeps: Mapping[str, Sequence[Any]] | None = None,
-                 overrides: Sequence[str] = (), replications: int | None = None,
-                 seed: int | None = None) -> Experiment:  # fmt: skip
+def with_options(experiment: Experiment, *, variants: Iterable[Variant] = (),
+                 sweeps: Mapping[str, Sequence[Any]] | None = None, overrides: Sequence[str] = (),
+                 replications: int | None = None, seed: int | None = None) -> Experiment:  # fmt: skip
     """``experiment`` with more variants, grid keys, overrides, and a new R or root seed.
 
     Grid keys are added to the experiment's grid (a key given again takes the new values);
@@ -560,7 +560,8 @@ def plan(experiment: Experiment) -> Plan:
     root = experiment.seed if experiment.seed is not None else baseline.seed
     points = sweep_points(experiment.sweep, seed=root)
     if experiment.variants:
-        pairs = [(v, point, point_name(v.name, point)) for v, point in itertools.product(experiment.variants, points or [{}])]
+        combos = itertools.product(experiment.variants, points or [{}])
+        pairs = [(variant, point, point_name(variant.name, point)) for variant, point in combos]
     else:  # each point is a variant of the baseline
         pairs = [(Variant(name=baseline.name), point, point_name(baseline.name, point)) for point in points]
     names = [baseline.name] + [name for _, _, name in pairs]
