@@ -196,3 +196,16 @@ def test_sweep_columns_of_text_values_are_text(tiny, tmp_path):
     assert pd.isna(column.iloc[0]) and column.iloc[1:].tolist() == ["always_on", "part_night"]
     always = table[table["variant"] == "tiny[lighting.controller=always_on]"]
     assert not math.isnan(always["energy.lighting_kwh"].iloc[0]) and np.isfinite(table["energy.lighting_kwh"]).all()
+
+
+def test_an_intervention_variant_runs_on_the_baselines_seeds(tiny, write, tmp_path):
+    led = write("led.yaml", "- {type: led_retrofit, power_ratio: 0.5}\n")
+    table = run_batch(tiny, variants=[led], overrides=["lighting.controller=always_on"], replications=2, workers=1,
+                      out=tmp_path / "b")  # fmt: skip
+    assert (table["status"] == "ok").all() and list(table["variant"]) == ["tiny", "tiny", "led", "led"]
+    base, variant = table.iloc[:2], table.iloc[2:]
+    # Lamps always on at half their power use half the energy; the people, same seeds, do the same.
+    assert np.allclose(variant["energy.lighting_kwh"].to_numpy(), base["energy.lighting_kwh"].to_numpy() / 2, rtol=1e-4)
+    assert variant["mode_shares.car"].tolist() == base["mode_shares.car"].tolist()
+    energy = load_batch(tmp_path / "b").summary(kpis=["energy.lighting_kwh"]).set_index("variant").loc["led"]
+    assert energy["rel_change"] == pytest.approx(-0.5, rel=1e-3)
