@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import yaml
@@ -21,6 +23,8 @@ from twin.experiment.design import (
     with_options,
 )
 from twin.scenario import apply_overrides
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_replication_seeds_are_spawned_from_the_root_and_stable_when_more_are_asked():
@@ -131,8 +135,9 @@ def test_variant_files_are_scenarios_or_interventions(write, tiny):
     assert variant_from_file(tiny) == Variant(name="tiny", scenario=tiny)
     one = variant_from_file(write("led.yaml", "type: led_retrofit\npower_ratio: 0.5\n"))
     assert one == Variant(name="led", interventions=({"type": "led_retrofit", "power_ratio": 0.5},))
-    named = variant_from_file(write("pack.yaml", "name: package\ninterventions:\n  - {type: a}\n  - {type: b}\n"))
-    assert named.name == "package" and [i["type"] for i in named.interventions] == ["a", "b"]
+    named = variant_from_file(write("pack.yaml", "name: package\ninterventions:\n"
+                                                 "  - {type: led_retrofit, name: a}\n  - {type: led_retrofit, name: b}\n"))
+    assert named.name == "package" and [i["name"] for i in named.interventions] == ["a", "b"]
     with pytest.raises(ScenarioError, match="type: each"):
         variant_from_file(write("bad.yaml", "- {power_ratio: 0.5}\n"))
 
@@ -216,3 +221,22 @@ def test_the_resolved_experiment_is_plain_data(tiny):
     assert data["seeds"] == list(planned.seeds) and data["root_seed"] == 3 and data["runs"] == 4
     assert data["variants"][1]["point"] == {"lighting.dim_level": 0.2}
     assert data["variants"][1]["scenario"]["lighting"]["dim_level"] == 0.2
+
+
+def test_files_named_by_interventions_are_found_beside_the_file_that_names_them(write, tiny):
+    districts = ROOT / "maps" / "helsinki-districts.geojson"
+    write("study/districts.geojson", districts.read_text(encoding="utf-8"))
+    zone = write("study/kluuvi.yaml", "- {type: car_free_zone, area: {district: Kluuvi, districts: districts.geojson}}\n")
+    variant = variant_from_file(zone)
+    assert variant.interventions[0]["area"]["districts"] == str(zone.parent / "districts.geojson")
+    planned = plan(with_options(Experiment(name="x", baseline=tiny), variants=[variant]))
+    assert str(planned.variants[1].scenario.interventions[0].model_dump()["area"]["districts"]).startswith(str(zone.parent))
+
+
+def test_a_bad_intervention_in_an_experiment_file_names_its_variant(write, tiny):
+    path = write("exp.yaml", "baseline: tiny.yaml\nvariants:\n  - {name: ok}\n"
+                             "  - {name: led, interventions: [{type: led_retrofit, power_ratio: 7}]}\n")  # fmt: skip
+    with pytest.raises(ScenarioError) as error:
+        load_experiment(path)
+    (line,) = str(error.value).splitlines()
+    assert line.startswith(f"{path}: variants.1.interventions.0.power_ratio: ")

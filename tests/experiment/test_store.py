@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import math
+from pathlib import Path
 
 import pytest
 
 from twin._errors import TwinError
 from twin.experiment.store import BatchFolder, RunKeys, flatten_kpis, is_batch_folder
 from twin.scenario import load_scenario
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_run_key_depends_on_what_decides_the_results(tiny):
@@ -101,3 +105,15 @@ def test_reopening_removes_what_a_killed_batch_left_half_written(tmp_path):
         pass
     assert not staging.exists() and not temporary.exists()
     assert folder.finished("0123456789abcdef") and not folder.finished("fedcba9876543210")
+
+
+def test_any_input_file_a_scenario_names_is_keyed_by_its_content(tmp_path, write, tiny):
+    from twin.experiment.design import checked_interventions
+
+    districts = write("d.geojson", (ROOT / "maps" / "helsinki-districts.geojson").read_text(encoding="utf-8"))
+    (item,) = checked_interventions([{"type": "car_free_zone", "area": {"district": "Kluuvi", "districts": "d.geojson"}}],
+                                    source=tiny)  # fmt: skip
+    scenario = load_scenario(tiny, overrides=[f"interventions={json.dumps([item])}"])
+    key = RunKeys().key(scenario)
+    districts.write_text(districts.read_text(encoding="utf-8") + "\n")  # edited: the same runs no more
+    assert RunKeys().key(scenario) != key

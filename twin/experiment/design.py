@@ -56,6 +56,7 @@ __all__ = [
     "PlannedVariant",
     "Sweep",
     "Variant",
+    "checked_interventions",
     "describe",
     "experiment_from",
     "is_experiment_file",
@@ -431,15 +432,22 @@ def load_experiment(path: str | os.PathLike) -> Experiment:
     except ValidationError as error:
         raise ScenarioError(_spec_errors(error, source=source)) from None
     base = Path(os.path.abspath(source)).parent
-    variants = []
-    for item in spec.variants:
+    variants, problems = [], []
+    for i, item in enumerate(spec.variants):
         scenario = Path(os.path.normpath(base / item.scenario)) if item.scenario is not None else None
+        try:
+            interventions = checked_interventions(item.interventions, source=source, where=f"variants.{i}.interventions")
+        except ScenarioError as error:
+            problems.extend(str(error).splitlines())
+            continue
         variants.append(Variant(
             name=item.name if item.name is not None else Path(item.scenario).stem,
             scenario=scenario,
             overrides=tuple(override_text(k, v) for k, v in _flatten_set(item.set)),
-            interventions=tuple(item.interventions),
+            interventions=interventions,
         ))  # fmt: skip
+    if problems:
+        raise ScenarioError("\n".join(problems[:MAX_LINES]))
     sweep = None
     if spec.sweep is not None and spec.sweep.grid is not None:
         sweep = Sweep(grid={key: list(values) for key, values in spec.sweep.grid.items()})
@@ -481,11 +489,45 @@ def variant_from_file(path: str | os.PathLike) -> Variant:
         items = data["interventions"] or []
     else:
         return Variant(name=path.stem, scenario=path)
-    if not all(isinstance(item, dict) and "type" in item for item in items):
+    if not isinstance(items, list) or not all(isinstance(item, dict) and "type" in item for item in items):
         raise ScenarioError(f"{path}: interventions must be key: value settings with a type: each; "
                             "write e.g. - {type: led_retrofit}")  # fmt: skip
     name = data.get("name") if isinstance(data, dict) and "interventions" in data else None
-    return Variant(name=str(name or path.stem), interventions=tuple(items))
+    return Variant(name=str(name or path.stem), interventions=checked_interventions(items, source=path))
+
+
+def checked_interventions(items: Sequence[Mapping[str, Any]], *, source: Path,
+                          where: str = "interventions") -> tuple[dict[str, Any], ...]:  # fmt: skip
+    """Interventions checked by their classes, with file paths made absolute from ``source``'s folder.
+
+    So a district file next to a variant file is found however far the baseline is.
+
+    Raises
+    ------
+    ScenarioError
+        One line per problem, naming ``source`` and the key as ``where.N.key``.
+    """
+    from twin.interventions.registry import check_interventions
+    from twin.scenario import InterventionSpec
+
+    specs, lines = [], []
+    for i, item in enumerate(items):
+        try:
+            specs.append(InterventionSpec.model_validate(item))
+        except ValidationError as error:
+            lines.extend(f"{source}: {where}.{i}.{'.'.join(map(str, e['loc'])) or 'type'}: {one_line(e['msg'])}"
+                         for e in error.errors(include_url=False))  # fmt: skip
+    if lines:
+        raise ScenarioError("\n".join(lines[:MAX_LINES]))
+    try:
+        checked = check_interventions(specs, source=str(source), base=Path(os.path.abspath(source)).parent)
+    except ScenarioError as error:
+        prefix = f"{source}: interventions."
+        raise ScenarioError("\n".join(
+            f"{source}: {where}.{line.removeprefix(prefix)}" if line.startswith(prefix) else line
+            for line in str(error).splitlines()
+        )) from None  # fmt: skip
+    return tuple(spec.model_dump(mode="json", exclude_none=True) for spec in checked)
 
 
 def with_options(experiment: Experiment, *, variants: Iterable[Variant] = (),

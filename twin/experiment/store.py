@@ -9,7 +9,8 @@
     OUT/summary.csv         per variant and KPI: mean, sd, paired difference, 95% CI
 
 A run's key is the first 16 hex digits of the SHA-256 of its resolved scenario (seed
-included, output folder left out, input files by the SHA-256 of their content). A run
+included, output folder left out, input files by the SHA-256 of their content), so a
+changed map or trip table makes new runs rather than reusing old ones. A run
 folder is swapped in whole once written, so a run is finished exactly when its folder
 holds ``kpis.json``: a batch stopped at any moment, even by SIGKILL, is resumed by running
 what has no folder yet, and nothing is lost or run twice.
@@ -85,14 +86,23 @@ class RunKeys:
         return self._files[path]
 
     def content(self, scenario: Scenario) -> dict[str, Any]:
-        """The scenario as hashed: without its output folder, input files by their content."""
+        """The scenario as hashed: without its output folder, input files by their content.
+
+        Every text value that is the absolute path of an existing file (the map, a trip
+        table, an intervention's district file) stands for the file's SHA-256.
+        """
         data = scenario.model_dump(mode="json")
         data["outputs"].pop("dir", None)
-        if scenario.map.file is not None and Path(scenario.map.file).is_file():
-            data["map"]["file"] = self._file(Path(scenario.map.file))
-        if scenario.demand is not None and Path(scenario.demand.trips).is_file():
-            data["demand"]["trips"] = self._file(Path(scenario.demand.trips))
-        return data
+        return self._files_by_content(data)
+
+    def _files_by_content(self, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {key: self._files_by_content(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [self._files_by_content(item) for item in value]
+        if isinstance(value, str) and os.path.isabs(value) and os.path.isfile(value):
+            return self._file(Path(value))
+        return value
 
     def key(self, scenario: Scenario) -> str:
         """16 hex digits of the SHA-256 of :meth:`content` as canonical JSON."""
