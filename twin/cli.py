@@ -246,20 +246,22 @@ def batch(
     """
     from twin.experiment.batch import default_out, prepare, run_batch
     from twin.experiment.design import sweeps_from_text
+    from twin.experiment.executors import check_options
     from twin.experiment.store import BatchFolder
 
     grid = sweeps_from_text(sweep or [])
     experiment_plan = prepare(target, variants=variant or [], sweeps=grid, overrides=set_ or [],
                               replications=replications, seed=seed)  # fmt: skip
     target_out = out if out is not None else default_out(experiment_plan)
-    BatchFolder(target_out).check(resume=resume)  # before the first line is printed
+    check_options(workers=workers, dask=dask)  # before the first line is printed
+    BatchFolder(target_out).check(resume=resume)
     console = _out()
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     if not quiet:
         err.print(f"{experiment_plan.n_runs} runs: {len(experiment_plan.variants)} variants x "
                   f"{len(experiment_plan.seeds)} replications (root seed {experiment_plan.root_seed}) -> {target_out}")
     table = _with_batch_progress(
-        lambda progress: run_batch(experiment_plan.experiment, workers=workers, dask=dask, out=target_out,
+        lambda progress: run_batch(experiment_plan, workers=workers, dask=dask, out=target_out,
                                    resume=resume, progress=progress), quiet=quiet)  # fmt: skip
     from twin.experiment.statistics import summarize
 

@@ -124,3 +124,11 @@ def test_compare_batches_without_shared_seeds_says_so(capsys, tiny, tmp_path):
     assert twin(capsys, "batch", tiny, "--workers", "1", "--out", tmp_path / "b", "-q", "--seed", "99")[0] == 0
     code, _, err = twin(capsys, "compare", tmp_path / "a", tmp_path / "b")
     assert code == 2 and "same --seed" in err
+
+
+def test_bad_dask_options_are_user_errors_before_anything_is_written(capsys, tiny, tmp_path):
+    code, _, err = twin(capsys, "batch", tiny, "--dask", "local:x", "--out", tmp_path / "b")
+    assert code == 2 and err == "error: --dask local:x: give the number of local workers, e.g. --dask local:2\n"
+    code, _, err = twin(capsys, "batch", tiny, "--dask", "local:2", "--workers", "2", "--out", tmp_path / "b")
+    assert code == 2 and "give one" in err and len(err.splitlines()) == 1
+    assert not (tmp_path / "b").exists()

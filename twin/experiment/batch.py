@@ -6,6 +6,7 @@ back. The folder's layout is described in :mod:`twin.experiment.store`.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
@@ -31,7 +32,7 @@ from twin.experiment.design import (
     variant_from_file,
     with_options,
 )
-from twin.experiment.executors import make_executor
+from twin.experiment.executors import Executor, check_options, make_executor
 from twin.experiment.statistics import summarize
 from twin.experiment.store import PLAN_COLUMNS, BatchFolder, RunKeys, is_batch_folder, row_from_folder, write_atomic
 
@@ -61,7 +62,7 @@ def prepare(target: str | os.PathLike | Experiment, *, variants: Sequence[str | 
     return plan(experiment)
 
 
-def run_batch(target: str | os.PathLike | Experiment, *, variants: Sequence[str | os.PathLike | Variant] = (),
+def run_batch(target: str | os.PathLike | Experiment | Plan, *, variants: Sequence[str | os.PathLike | Variant] = (),
               sweeps: Mapping[str, Sequence[Any]] | None = None, overrides: Sequence[str] = (),
               replications: int | None = None, seed: int | None = None, workers: int | None = None,
               dask: Any = None, out: str | os.PathLike | None = None, resume: bool = False,
@@ -72,7 +73,8 @@ def run_batch(target: str | os.PathLike | Experiment, *, variants: Sequence[str 
     ----------
     target
         A scenario file (the baseline), an experiment file (with a top-level ``baseline:``),
-        or an :class:`~twin.experiment.design.Experiment`.
+        an :class:`~twin.experiment.design.Experiment`, or a :class:`~twin.experiment.design.Plan`
+        made already (then ``variants`` to ``seed`` are not used).
     variants
         More variants: scenario files, files of interventions to add to the baseline (see
         :func:`~twin.experiment.design.variant_from_file`), or ``Variant`` objects.
@@ -111,41 +113,56 @@ def run_batch(target: str | os.PathLike | Experiment, *, variants: Sequence[str 
         Bad input (a scenario, an override, a sweep), or a folder that may not be written.
         A run that fails is not an error: its row says ``failed`` and the others go on.
     """
-    experiment_plan = prepare(target, variants=variants, sweeps=sweeps, overrides=overrides,
-                              replications=replications, seed=seed)  # fmt: skip
+    if isinstance(target, Plan):
+        experiment_plan = target
+    else:
+        experiment_plan = prepare(target, variants=variants, sweeps=sweeps, overrides=overrides,
+                                  replications=replications, seed=seed)  # fmt: skip
+    check_options(workers=workers, dask=dask)
     folder = BatchFolder(out if out is not None else default_out(experiment_plan))
     folder.check(resume=resume)
-    with folder.open(resume=resume):
+    with contextlib.ExitStack() as stack:  # closed in reverse: executor, folder lock, then cluster
+        # A cluster that cannot be reached fails the batch before anything is written.
+        executor = make_executor(dask=dask) if dask is not None else None
+        if executor is not None:
+            stack.callback(executor.close)
+        stack.enter_context(folder.open(resume=resume))
         folder.write_experiment(describe(experiment_plan))
         runs = _Runs(experiment_plan, folder)
         tasks = runs.to_do()
-        todo = runs.waiting
         if progress is not None:
             progress(runs.done, runs.failed, runs.total)
-        if todo:
-            executor = make_executor(workers=workers, dask=dask, runs=todo)
-            try:
-                last = time.monotonic()
-                for task, outcome in executor.map_unordered(execute, tasks):
-                    runs.record(task, outcome)
-                    if progress is not None:
-                        progress(runs.done, runs.failed, runs.total)
-                    if time.monotonic() - last > CHECKPOINT_S:
-                        folder.write_runs(runs.table())
-                        last = time.monotonic()
-            except BaseException:
-                # Interrupted (Ctrl-C) or broken: keep a table of what is done; --resume does the rest.
-                if runs.rows:
-                    folder.write_runs(runs.table())
-                raise
-            finally:
-                executor.close()
-                runs.warn()
+        if runs.waiting:
+            if executor is None:
+                executor = make_executor(workers=workers, runs=runs.waiting)
+                stack.callback(executor.close)
+            _run(executor, tasks, runs, folder, progress)
         table = runs.table()
         folder.write_runs(table)
         folder.write_summary(summarize(table, baseline=experiment_plan.baseline.name))
     table.attrs.update(folder=str(folder.root), baseline=experiment_plan.baseline.name)
     return table
+
+
+def _run(executor: Executor, tasks: Iterator[RunTask], runs: _Runs, folder: BatchFolder,
+         progress: Progress | None) -> None:  # fmt: skip
+    """Run ``tasks``, keeping their rows in ``runs`` and a checkpoint of them in the folder."""
+    last = time.monotonic()
+    try:
+        for task, outcome in executor.map_unordered(execute, tasks):
+            runs.record(task, outcome)
+            if progress is not None:
+                progress(runs.done, runs.failed, runs.total)
+            if time.monotonic() - last > CHECKPOINT_S:
+                folder.write_runs(runs.table())
+                last = time.monotonic()
+    except BaseException:
+        # Interrupted (Ctrl-C) or broken: keep a table of what is done; --resume does the rest.
+        if runs.rows:
+            folder.write_runs(runs.table())
+        raise
+    finally:
+        runs.warn()
 
 
 class _Runs:

@@ -29,7 +29,9 @@ from typing import Any, Protocol, TypeVar
 
 from twin._errors import TwinError
 
-__all__ = ["DaskExecutor", "Executor", "ProcessExecutor", "SerialExecutor", "available_cores", "make_executor"]
+__all__ = [
+    "DaskExecutor", "Executor", "ProcessExecutor", "SerialExecutor", "available_cores", "check_options", "make_executor",
+]
 
 T = TypeVar("T")
 
@@ -199,6 +201,17 @@ def _local_workers(target: str) -> int:
     return int(text)
 
 
+def check_options(*, workers: int | None = None, dask: Any = None) -> None:
+    """Raise :class:`TwinError` for options no executor takes (before a batch starts)."""
+    if dask is not None and workers is not None:
+        raise TwinError(f"--workers {workers} and --dask {dask}: give one; with Dask the cluster's workers run the "
+                        "batch (--dask local:N starts N)")  # fmt: skip
+    if workers is not None and workers < 1:
+        raise TwinError(f"--workers {workers}: must be at least 1")
+    if isinstance(dask, str) and (dask == "local" or dask.startswith("local:")):
+        _local_workers(dask)
+
+
 def make_executor(*, workers: int | None = None, dask: Any = None, runs: int | None = None) -> Executor:
     """The executor for ``workers`` local processes, or for a Dask cluster.
 
@@ -213,10 +226,9 @@ def make_executor(*, workers: int | None = None, dask: Any = None, runs: int | N
     runs
         How many runs there are to do, so that no idle worker is started.
     """
+    check_options(workers=workers, dask=dask)
     if dask is not None:
         return DaskExecutor(dask)
-    if workers is not None and workers < 1:
-        raise TwinError(f"--workers {workers}: must be at least 1")
     n = workers if workers is not None else available_cores()
     if runs is not None:
         n = max(1, min(n, runs))
