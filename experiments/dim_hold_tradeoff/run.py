@@ -101,14 +101,14 @@ def plot(table: pd.DataFrame, path: Path, *, city: str) -> None:
         xerr = np.abs(np.vstack([x - group["saving_pct_ci_low"], group["saving_pct_ci_high"] - x]))
         yerr = np.abs(np.vstack([y - group["dark_arrivals_ci_low"], group["dark_arrivals_ci_high"] - y]))
         ax.errorbar(x, y, xerr=np.nan_to_num(xerr), yerr=np.nan_to_num(yerr), marker=markers[k % len(markers)],
-                    color=plt.cm.cividis(k / max(1, table["hold_s"].nunique() - 1)), capsize=3,
+                    color=plt.cm.cividis(0.8 * k / max(1, table["hold_s"].nunique() - 1)), capsize=3,
                     label=f"hold {hold:g} s")  # fmt: skip
         for xi, yi, dim in zip(x, y, group["dim_level"]):
             ax.annotate(f"{dim:.0%}", (xi, yi), textcoords="offset points", xytext=(5, 4), fontsize=8)
     ax.set_xlabel("lighting energy saved vs always on (%), 95% CI")
     ax.set_ylabel("dark arrivals of walkers and cyclists per day")
-    ax.set_title(f"{city}: deeper dimming saves more energy but leaves more people\n"
-                 "arriving at a dimmed lamp; longer holds buy light back (labels: dim level)")  # fmt: skip
+    ax.set_title(f"{city}: the dim level sets the saving, the hold time the people who meet a dimmed\n"
+                 "lamp; a longer hold leaves fewer in the dark and saves a little less (labels: dim level)")  # fmt: skip
     ax.legend(title="presence control")
     ax.grid(alpha=0.3)
     fig.savefig(path, dpi=120)
