@@ -245,7 +245,7 @@ def batch(
     Exits with 1 if some runs failed (their tracebacks are in the folder's failures/).
     """
     from twin.experiment.batch import default_out, prepare, run_batch
-    from twin.experiment.design import sweeps_from_text
+    from twin.experiment.files import sweeps_from_text
     from twin.experiment.executors import check_options
     from twin.experiment.store import BatchFolder
 

@@ -108,7 +108,7 @@ def test_reopening_removes_what_a_killed_batch_left_half_written(tmp_path):
 
 
 def test_any_input_file_a_scenario_names_is_keyed_by_its_content(tmp_path, write, tiny):
-    from twin.experiment.design import checked_interventions
+    from twin.experiment.files import checked_interventions
 
     districts = write("d.geojson", (ROOT / "maps" / "helsinki-districts.geojson").read_text(encoding="utf-8"))
     (item,) = checked_interventions([{"type": "car_free_zone", "area": {"district": "Kluuvi", "districts": "d.geojson"}}],

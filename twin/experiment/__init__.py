@@ -7,7 +7,8 @@
                      overrides=["lighting.controller=presence"], replications=5, out="runs/dim")
     summary = load_batch("runs/dim").summary()   # paired differences with 95% CIs
 
-Modules: :mod:`~twin.experiment.design` (variants, sweeps, seeds),
+Modules: :mod:`~twin.experiment.design` (variants, sweeps, seeds), :mod:`~twin.experiment.files`
+(experiment files, variant files, ``--sweep``),
 :mod:`~twin.experiment.store` (the batch folder), :mod:`~twin.experiment.executors` (local
 processes, Dask), :mod:`~twin.experiment.statistics` (paired differences),
 :mod:`~twin.experiment.batch` (:func:`run_batch`) and :mod:`~twin.experiment.compare`.
@@ -23,7 +24,7 @@ _LAZY = {
     "Experiment": "twin.experiment.design",
     "Variant": "twin.experiment.design",
     "Sweep": "twin.experiment.design",
-    "load_experiment": "twin.experiment.design",
+    "load_experiment": "twin.experiment.files",
     "replication_seeds": "twin.experiment.design",
     "run_batch": "twin.experiment.batch",
     "load_batch": "twin.experiment.batch",

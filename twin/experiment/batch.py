@@ -22,17 +22,9 @@ import pandas as pd
 
 from twin._errors import TwinError
 from twin.experiment._task import RunTask, execute
-from twin.experiment.design import (
-    Experiment,
-    Plan,
-    Variant,
-    describe,
-    experiment_from,
-    plan,
-    variant_from_file,
-    with_options,
-)
+from twin.experiment.design import Experiment, Plan, Variant, describe, plan, with_options
 from twin.experiment.executors import Executor, check_options, make_executor
+from twin.experiment.files import experiment_from, variant_from_file
 from twin.experiment.statistics import summarize
 from twin.experiment.store import PLAN_COLUMNS, BatchFolder, RunKeys, is_batch_folder, row_from_folder, write_atomic
 

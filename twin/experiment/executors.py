@@ -30,7 +30,13 @@ from typing import Any, Protocol, TypeVar
 from twin._errors import TwinError
 
 __all__ = [
-    "DaskExecutor", "Executor", "ProcessExecutor", "SerialExecutor", "available_cores", "check_options", "make_executor",
+    "DaskExecutor",
+    "Executor",
+    "ProcessExecutor",
+    "SerialExecutor",
+    "available_cores",
+    "check_options",
+    "make_executor",
 ]
 
 T = TypeVar("T")
