@@ -221,10 +221,10 @@ def _kpi_table(kpis: dict, *, title: str) -> Table:
 def batch(
     target: Annotated[Path, typer.Argument(help="Baseline scenario file, or an experiment file (top-level baseline: key).")],
     variant: Annotated[Optional[list[Path]], typer.Option(
-        "--variant", help="A variant: a scenario file, or a YAML file of interventions added to the baseline "
+        "--variant", metavar="PATH", help="A variant: a scenario file, or a YAML file of interventions added to the baseline "
         "(repeatable; named after the file).")] = None,
     sweep: Annotated[Optional[list[str]], typer.Option(
-        "--sweep", help="Try these values of a key on every variant, e.g. --sweep lighting.dim_level=0.2,0.3,0.5 "
+        "--sweep", metavar="KEY=V1,V2,...", help="Try these values of a key on every variant, e.g. --sweep lighting.dim_level=0.2,0.3,0.5 "
         "(repeatable: all combinations).")] = None,
     set_: SetOption = None,
     replications: Annotated[Optional[int], typer.Option("--replications", "-r", min=1,
@@ -232,7 +232,7 @@ def batch(
     seed: Annotated[Optional[int], typer.Option(min=0, help="Root seed of the replications (default: the "
                                                 "baseline's seed).")] = None,
     workers: Annotated[Optional[int], typer.Option(min=1, help="Local worker processes (default: one per core).")] = None,
-    dask: Annotated[Optional[str], typer.Option(help="Run on Dask: a scheduler address (tcp://host:8786) or local:N "
+    dask: Annotated[Optional[str], typer.Option(metavar="ADDRESS", help="Run on Dask: a scheduler address (tcp://host:8786) or local:N "
                                                 "for a local cluster of N workers.")] = None,
     out: Annotated[Optional[Path], typer.Option(help="Batch folder (default: <name>-batch beside the baseline's "
                                                 "outputs.dir).")] = None,
@@ -283,7 +283,7 @@ def batch(
 def compare(
     a: Annotated[Path, typer.Argument(help="Reference: a run folder or a batch folder (its baseline).")],
     b: Annotated[Path, typer.Argument(help="A run folder or a batch folder (all its variants).")],
-    kpi: Annotated[Optional[list[str]], typer.Option("--kpi", help="A KPI to show (dotted name, e.g. "
+    kpi: Annotated[Optional[list[str]], typer.Option("--kpi", metavar="KPI", help="A KPI to show (dotted name, e.g. "
                                                      "energy.lighting_kwh; repeatable).")] = None,
     out: Annotated[Optional[Path], typer.Option(help="Also write the full comparison as CSV here.")] = None,
 ) -> None:
