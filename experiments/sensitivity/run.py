@@ -74,15 +74,16 @@ def plot(table: pd.DataFrame, path: Path, *, city: str) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    labels = {"energy.lighting_kwh": "lighting energy (kWh per day)",
-              "safety.dark_arrivals_walk_bike": "dark arrivals of walkers and cyclists per day"}  # fmt: skip
+    labels = {"energy.lighting_kwh": ("lighting energy", "kWh per day"),
+              "safety.dark_arrivals_walk_bike": ("dark arrivals of walkers and cyclists", "arrivals per day")}  # fmt: skip
     fig, axes = plt.subplots(1, len(OUTPUTS), figsize=(11, 4.2), layout="constrained")
     for ax, name in zip(axes, OUTPUTS):
         part = table[table["output"] == name].sort_values("mu_star")
         ax.barh(part["parameter"], part["mu_star"], xerr=part["mu_star_conf"], color="#4c72b0",
                 edgecolor="black", hatch="//", capsize=3)  # fmt: skip
-        ax.set_xlabel(f"mu* (mean |elementary effect|), {labels[name].split(' (')[0].split(' per')[0]}")
-        ax.set_title(labels[name], fontsize=10)
+        title, unit = labels[name]
+        ax.set_xlabel(f"mu*: mean |elementary effect|, {unit}")
+        ax.set_title(title, fontsize=10)
         ax.grid(axis="x", alpha=0.3)
     fig.suptitle(f"{city}, presence lighting: the longest bar is the parameter to get right first")
     fig.savefig(path, dpi=120)
