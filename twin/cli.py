@@ -210,6 +210,14 @@ def _kpi_table(kpis: dict, *, title: str) -> Table:
     table.add_row("Night walking and cycling", f"{safety['night_walk_bike_km']:,.1f} km, "
                   f"{'-' if share is None else f'{share:.1%}'} at full light, "
                   f"{safety['dark_arrivals_walk_bike']:,} dark arrivals")  # fmt: skip
+    for name, outcome in kpis.get("interventions", {}).items():
+        affected = ", ".join(f"{value:,.6g} {what}" for what, value in outcome["affected"].items())
+        cost = outcome["cost"]
+        table.add_row(f"Intervention {name}", f"{outcome['type']}: {affected}; capital {cost['capital_eur']:,.0f} EUR, "
+                      f"{cost['operating_eur_per_year']:,.0f} EUR a year")  # fmt: skip
+    if kpis.get("pricing", {}).get("car_trips_charged"):
+        pricing = kpis["pricing"]
+        table.add_row("Tolls", f"{pricing['toll_revenue_eur']:,.2f} EUR from {pricing['car_trips_charged']:,} car trips")
     gaps = kpis["traffic"]["relative_gap"]
     if gaps:
         table.add_row("Relative gap per iteration", ", ".join("-" if g is None else f"{g:.4f}" for g in gaps))
