@@ -42,7 +42,7 @@ import numpy as np
 from pydantic import BaseModel, Field, PrivateAttr, field_validator, model_validator
 
 from twin._errors import ScenarioError
-from twin.scenario._fields import MODEL_CONFIG, FilePath, rule
+from twin.scenario._fields import MODEL_CONFIG, FilePath, check_crs, rule
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -60,22 +60,6 @@ DEFAULT_CRS = "EPSG:4326"
 DISTRICTS_LAYER = "districts"
 
 _KINDS = ("bbox", "polygon", "file", "district")
-
-
-def _check_crs(value: str | None) -> str | None:
-    if value is None:
-        return value
-    import pyproj  # deferred: slow to import and only needed for this check
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            pyproj.CRS.from_user_input(value)
-    except pyproj.exceptions.CRSError:
-        raise rule(
-            f"{value!r} is not a coordinate system twin knows; use an EPSG code like EPSG:3067"
-        ) from None
-    return value
 
 
 def _is_geographic(crs: str) -> bool:
@@ -149,7 +133,7 @@ class Area(BaseModel):
     @field_validator("crs")
     @classmethod
     def _known_crs(cls, value: str | None) -> str | None:
-        return _check_crs(value)
+        return check_crs(value)
 
     @field_validator("bbox")
     @classmethod

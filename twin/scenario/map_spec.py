@@ -7,12 +7,11 @@ The synthetic towns' field names are the keyword arguments of
 
 from __future__ import annotations
 
-import warnings
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from twin.scenario._fields import MODEL_CONFIG, FilePath, rule
+from twin.scenario._fields import MODEL_CONFIG, FilePath, check_crs, rule
 
 __all__ = ["GridTown", "MapSpec", "RadialTown", "RoadClassOverride", "SyntheticTown"]
 
@@ -124,21 +123,7 @@ class MapSpec(BaseModel):
     @field_validator("crs")
     @classmethod
     def _known_crs(cls, value: str | None) -> str | None:
-        if value is None:
-            return value
-        import pyproj  # deferred: pyproj is slow to import and only needed for this check
-
-        try:
-            with warnings.catch_warnings():
-                # Old "+init=" strings warn but still work; the user gets them either way.
-                warnings.simplefilter("ignore")
-                pyproj.CRS.from_user_input(value)
-        except pyproj.exceptions.CRSError:
-            raise rule(
-                f"{value!r} is not a coordinate system twin knows; "
-                "use an EPSG code like EPSG:3067"
-            ) from None
-        return value
+        return check_crs(value)
 
     @model_validator(mode="after")
     def _one_source(self) -> MapSpec:
