@@ -93,3 +93,14 @@ def test_road_classes_alone_charge_per_km(city):
     outcome = one({"area": {"road_classes": ["residential"]}, "charge_eur_per_km": 1.0}).apply(city)
     assert outcome.affected["charged_street_km"] == pytest.approx(0.7)
     assert outcome.cost.units == 0.0  # no outline, no entries
+
+
+def test_a_per_km_charge_needs_no_junction_inside_its_area(city, grid, town):
+    # A 20 m box around the middle of the street r0c0-r0c1: both its directions, no node.
+    outcome = one({"area": grid.box(40, -5, 60, 5), "charge_eur_per_km": 2.0}).apply(city)
+    toll = city.network.edges["toll_eur"].to_numpy()
+    n = grid.node
+    street = [edge(town, n(0, 0), n(0, 1)), edge(town, n(0, 1), n(0, 0))]
+    assert sorted(np.flatnonzero(toll)) == sorted(street)
+    assert np.allclose(toll[street], 2.0 * 0.1)
+    assert outcome.affected["entry_edges"] == 0.0 and outcome.cost.units == 0.0

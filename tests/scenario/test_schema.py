@@ -142,6 +142,13 @@ def test_intervention_names_are_unique():
         Scenario.model_validate({**MINIMAL, "interventions": items})
 
 
+def test_intervention_names_have_no_dots():
+    # KPIs are dotted paths (interventions.<name>.cost.capital_eur): a dot would split a name.
+    with pytest.raises(ValidationError, match="without dots, e.g. 'led-west'"):
+        InterventionSpec.model_validate({"type": "led_retrofit", "name": "led.west"})
+    assert InterventionSpec.model_validate({"type": "led_retrofit", "name": "led-west"}).name == "led-west"
+
+
 def test_timezone_must_be_iana():
     assert Scenario.model_validate({**MINIMAL, "timezone": "Europe/Helsinki"}).timezone
     with pytest.raises(ValidationError, match="did you mean 'Europe/Helsinki'"):

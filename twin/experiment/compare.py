@@ -73,6 +73,8 @@ def compare(a: str | os.PathLike, b: str | os.PathLike, *, kpis: Sequence[str] |
     clash = others["variant"] == baseline
     others.loc[clash, "variant"] = others.loc[clash, "variant"] + " (B)"
     if not set(others["seed"]) & set(reference["seed"]):
-        raise TwinError(f"{b}: none of its runs has the seed of a run of {a}'s baseline, so no difference can be "
-                        "paired; run both with the same --seed and --replications")  # fmt: skip
+        seeds = ", ".join(str(seed) for seed in sorted(set(reference["seed"]))[:3])
+        raise TwinError(f"{b}: none of its runs has the seed of a run of {a}'s baseline ({seeds}), so no difference "
+                        "can be paired; run batches with the same --seed, or a single run with --set seed=<a "
+                        "replication seed from the batch's experiment.yaml>")  # fmt: skip
     return summarize(pd.concat([reference, others], ignore_index=True), baseline=baseline, kpis=kpis)

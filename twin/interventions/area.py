@@ -431,7 +431,8 @@ class Area(BaseModel):
         )
         coords = self._coordinates()
         if shapely.intersects(shape, shapely.box(*map_box)):
-            return text + f"no {what} midpoint lies inside it: enlarge the area"
+            part = "point" if what == "node" else "midpoint"
+            return text + f"no {what} {part} lies inside it: enlarge the area"
         if coords is not None:
             swapped = shapely.box(*coords[:, ::-1].min(axis=0), *coords[:, ::-1].max(axis=0))
             if shapely.intersects(swapped, shapely.box(minx, miny, maxx, maxy)):

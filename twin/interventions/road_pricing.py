@@ -151,9 +151,9 @@ class RoadPricing(Intervention):
             per_km = params.area.edges_inside(network, where=where) & car
             toll[per_km] += params.charge_eur_per_km * edges["length_m"].to_numpy(dtype=np.float64)[per_km] / 1000
         entries = np.zeros(len(edges), dtype=bool)
-        if params.area.has_boundary:
+        if params.area.has_boundary and params.charge_eur_per_entry > 0:
+            # Only a cordon needs the nodes inside: a small per-km area may hold none.
             entries = entry_edges(network, params.area, where=where)
-        if params.charge_eur_per_entry > 0:
             toll[entries] += params.charge_eur_per_entry
         changed = edges.copy()
         if TOLL_COLUMN in edges.columns:

@@ -364,6 +364,15 @@ class InterventionSpec(BaseModel):
             raise rule("the intervention type is empty; give its registered name")
         return value
 
+    @field_validator("name")
+    @classmethod
+    def _name_without_dots(cls, value: str | None) -> str | None:
+        # Results name KPIs by dotted paths (interventions.<name>.cost.capital_eur).
+        if value is not None and ("." in value or not value.strip()):
+            raise rule(f"{value!r} cannot name an intervention; use a name without dots, e.g. "
+                       f"{value.replace('.', '-').strip() or 'my-intervention'!r}")
+        return value
+
 
 class OutputSpec(BaseModel):
     """What a run writes and where."""
