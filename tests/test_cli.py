@@ -56,6 +56,16 @@ def test_validate_reports_a_bad_value_in_one_line_with_exit_code_2(capsys, grid_
     assert "Traceback" not in err
 
 
+def test_validate_checks_intervention_areas_against_the_map(capsys, grid_scenario):
+    # Valid keys and degrees, but the box lies in the Gulf of Guinea: only the map can tell.
+    grid_scenario.write_text(GRID_SCENARIO + "interventions: [{type: car_free_zone, area: {bbox: [0, 0, 0.001, 0.001]}}]\n")
+    code, out, err = run(capsys, "validate", str(grid_scenario))
+    assert code == 2 and out == ""
+    (line,) = [line for line in err.strip().splitlines() if line.startswith("error:")]
+    assert "car_free_zone: area: the bbox" in line and "selects no street of the map" in line
+    assert "Traceback" not in err
+
+
 def test_validate_suggests_the_closest_key(capsys, grid_scenario):
     code, _, err = run(capsys, "validate", str(grid_scenario), "--set", "lighting.dim_levl=0.3")
     assert code == 2

@@ -104,6 +104,14 @@ def validate(
     from twin.scenario import load_scenario
 
     loaded = load_scenario(scenario, overrides=set_ or ())
+    if loaded.interventions:
+        # Districts and areas are checked against the map itself: a typo there would only
+        # show when the run starts.
+        from twin.interventions.registry import apply_interventions
+        from twin.maps.spec import network_from_spec
+
+        network = network_from_spec(loaded.map, vehicle_spacing_m=loaded.traffic.vehicle_spacing_m)
+        apply_interventions(loaded, network)
     if show:
         sys.stdout.write(yaml.safe_dump(loaded.model_dump(mode="json"), sort_keys=False, allow_unicode=True))
     else:

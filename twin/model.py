@@ -58,7 +58,7 @@ from twin.agents import Resident, Streetlight, Vehicle
 from twin.engine.active import ActiveTravel
 from twin.engine.traffic import TrafficEngine
 from twin.engine.traversals import MODE_CODES, Traversals
-from twin.interventions.base import City, Intervention, Outcome
+from twin.interventions.base import Intervention
 from twin.maps.network import StreetNetwork
 from twin.maps.routing import route
 from twin.maps.spec import network_from_spec
@@ -164,24 +164,11 @@ class CityModel(mesa.Model):
 
     def _apply_interventions(self, types: Mapping[str, type[Intervention]] | None) -> None:
         """Build the scenario's interventions and let each change the city, in order."""
-        spec = self.spec
-        self.interventions: list[Intervention] = []
-        if spec.interventions:
-            from twin.interventions.registry import build_interventions
+        from twin.interventions.registry import apply_interventions
 
-            self.interventions = build_interventions(spec.interventions, types=types, source=spec.name)
-        self.city = City(scenario=spec, network=self.base_network)
-        self.intervention_outcomes: list[Outcome] = []
-        for intervention in self.interventions:
-            outcome = intervention.apply(self.city)
-            if not isinstance(outcome, Outcome):
-                raise TypeError(f"intervention {intervention.name!r}: apply(city) returned "
-                                f"{type(outcome).__name__}, not an Outcome")  # fmt: skip
-            network = self.city.network
-            if network.n_nodes != self.base_network.n_nodes or network.n_edges != self.base_network.n_edges:
-                raise ValueError(f"intervention {intervention.name!r} changed the number of nodes or edges; "
-                                 "interventions may change columns of the network, not its graph")  # fmt: skip
-            self.intervention_outcomes.append(outcome)
+        spec = self.spec
+        self.city, self.interventions, self.intervention_outcomes = apply_interventions(spec, self.base_network,
+                                                                                        types=types)  # fmt: skip
         self.network = self.city.network
         # Only hooks a class really has are called each step: the default costs nothing.
         self._step_hooks = [i for i in self.interventions if type(i).on_step is not Intervention.on_step]

@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from twin.experiment import load_batch, run_batch
+from twin._errors import ScenarioError
+from twin.experiment import Variant, load_batch, run_batch
 from twin.experiment.executors import ProcessExecutor
 from twin.experiment.store import PLAN_COLUMNS
 from twin.run_folder import load_run
@@ -119,6 +120,15 @@ def test_a_failing_variant_is_recorded_and_the_others_complete(tiny, failing_var
     # Resuming tries the failed runs again (they may have failed for a passing reason).
     again = run_batch(tiny, variants=[failing_variant], replications=2, workers=1, out=out, resume=True)
     assert list(again["status"]) == ["ok", "ok", "failed", "failed"]
+
+
+def test_an_area_that_misses_the_map_stops_the_batch_before_any_run(tiny, tmp_path):
+    # Valid keys and degrees, but the box lies in the Gulf of Guinea: only the map can tell.
+    nowhere = Variant(name="nowhere", interventions=({"type": "car_free_zone", "area": {"bbox": [0, 0, 0.001, 0.001]}},))
+    out = tmp_path / "batch"
+    with pytest.raises(ScenarioError, match=r"^variant 'nowhere': .*car_free_zone: area: the bbox .* selects no street of the map"):
+        run_batch(tiny, variants=[nowhere], workers=1, out=out)
+    assert not out.exists()
 
 
 def test_a_run_that_failed_for_a_passing_reason_succeeds_on_resume_and_loses_its_record(tiny, tmp_path):

@@ -300,6 +300,7 @@ def run_cli(capsys, *args: str) -> tuple[int, str, str]:
     return code, captured.out, captured.err
 
 
+@pytest.mark.filterwarnings("ignore::twin._errors.MapWarning")  # validate loads the map to check the areas
 def test_twin_validate_accepts_the_bundled_intervention_scenarios(capsys):
     for name in ("adaptive-lighting", "led-retrofit", "car-free", "road-pricing"):
         code, out, err = run_cli(capsys, "validate", str(ROOT / "scenarios" / f"helsinki-{name}.yaml"))

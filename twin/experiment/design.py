@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 import yaml
-from twin._errors import ScenarioError
+from twin._errors import ScenarioError, TwinError
 from twin.scenario import Scenario, load_scenario
 from twin.scenario._messages import MAX_LINES
 
@@ -323,12 +323,42 @@ def plan(experiment: Experiment) -> Plan:
             planned.append(PlannedVariant(name, _resolve(variant, point, experiment=experiment, name=name), point))
         except ScenarioError as error:
             problems.extend(f"{where}variant {name!r}: {line}" for line in str(error).splitlines())
+    if not problems:
+        networks: dict[str, Any] = {}  # each map is loaded once for all variants on it
+        problems = [f"{where}variant {v.name!r}: {line}" for v in planned
+                    for line in _misfits(v.scenario, networks=networks)]  # fmt: skip
     if problems:
         shown = list(dict.fromkeys(problems))
         if len(shown) > MAX_LINES:
             shown = [*shown[: MAX_LINES - 1], f"... and {len(shown) - MAX_LINES + 1} more problems"]
         raise ScenarioError("\n".join(shown))
     return Plan(experiment, tuple(planned), root, tuple(replication_seeds(root, experiment.replications)))
+
+
+def _misfits(scenario: Scenario, *, networks: dict[str, Any]) -> list[str]:
+    """Lines saying why the scenario's interventions do not fit its map (none: they fit).
+
+    A district that is not in its file or an area that selects nothing is only found with
+    the map at hand; finding it here stops a batch before every run fails on it. ``networks``
+    keeps the maps loaded so far, by their settings.
+    """
+    if not scenario.interventions:
+        return []
+    import warnings
+
+    from twin.interventions.registry import apply_interventions
+    from twin.maps.spec import network_from_spec
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # each run reports the map's warnings itself
+        key = json.dumps([scenario.map.model_dump(mode="json"), scenario.traffic.vehicle_spacing_m], sort_keys=True)
+        if key not in networks:
+            networks[key] = network_from_spec(scenario.map, vehicle_spacing_m=scenario.traffic.vehicle_spacing_m)
+        try:
+            apply_interventions(scenario, networks[key])
+        except TwinError as error:
+            return str(error).splitlines()
+    return []
 
 
 def describe(experiment_plan: Plan) -> dict[str, Any]:

@@ -37,12 +37,12 @@ from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
 from twin._errors import ScenarioError, TwinError
-from twin.interventions.base import Intervention, InterventionParameters
+from twin.interventions.base import City, Intervention, InterventionParameters, Outcome
 from twin.scenario._messages import MAX_LINES, from_set, key_path, one_line, show
 from twin.scenario.schema import InterventionSpec
 
-__all__ = ["ENTRY_POINT_GROUP", "build_interventions", "builtin_types", "check_interventions",
-           "intervention_types"]  # fmt: skip
+__all__ = ["ENTRY_POINT_GROUP", "apply_interventions", "build_interventions", "builtin_types",
+           "check_interventions", "intervention_types"]  # fmt: skip
 
 #: The entry-point group third-party interventions register in.
 ENTRY_POINT_GROUP = "twin.interventions"
@@ -530,3 +530,44 @@ def _put(data: Any, parts: Sequence[Any], value: Any) -> None:
     for part in parts[:-1]:
         data = data[part]
     data[parts[-1]] = value
+
+
+def apply_interventions(scenario: Any, network: Any, *, types: Mapping[str, type[Intervention]] | None = None
+                        ) -> tuple[City, list[Intervention], list[Outcome]]:  # fmt: skip
+    """Build a scenario's interventions and let each change the city, in order.
+
+    Parameters
+    ----------
+    scenario
+        The :class:`~twin.scenario.Scenario`.
+    network
+        The :class:`~twin.maps.network.StreetNetwork` as loaded; it is not changed.
+    types
+        Extra intervention classes besides the registry's (see :func:`build_interventions`).
+
+    Returns
+    -------
+    city, interventions, outcomes
+        The changed city (``city.network`` is the network the run uses), the intervention
+        objects and what each changed.
+
+    Raises
+    ------
+    ScenarioError
+        A parameter is invalid, or an area does not fit the map (a district that is not in
+        the file, an area that selects nothing).
+    """
+    interventions = build_interventions(scenario.interventions, types=types, source=scenario.name) \
+        if scenario.interventions else []
+    city = City(scenario=scenario, network=network)
+    outcomes: list[Outcome] = []
+    for intervention in interventions:
+        outcome = intervention.apply(city)
+        if not isinstance(outcome, Outcome):
+            raise TypeError(f"intervention {intervention.name!r}: apply(city) returned "
+                            f"{type(outcome).__name__}, not an Outcome")  # fmt: skip
+        if city.network.n_nodes != network.n_nodes or city.network.n_edges != network.n_edges:
+            raise ValueError(f"intervention {intervention.name!r} changed the number of nodes or edges; "
+                             "interventions may change columns of the network, not its graph")  # fmt: skip
+        outcomes.append(outcome)
+    return city, interventions, outcomes
