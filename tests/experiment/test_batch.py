@@ -122,6 +122,28 @@ def test_a_failing_variant_is_recorded_and_the_others_complete(tiny, failing_var
     assert list(again["status"]) == ["ok", "ok", "failed", "failed"]
 
 
+def test_a_variant_equal_to_the_baseline_shares_its_runs(tiny, tmp_path):
+    # The tiny town's presence lights dim to 0.5 already: that sweep point is the baseline.
+    out = tmp_path / "batch"
+    table = run_batch(tiny, sweeps={"lighting.dim_level": [0.3, 0.5]}, replications=2, workers=1, out=out)
+    assert list(table["variant"]) == ["tiny"] * 2 + ["tiny[lighting.dim_level=0.3]"] * 2 + ["tiny[lighting.dim_level=0.5]"] * 2
+    assert (table["status"] == "ok").all()
+    assert list(table["run_id"].iloc[4:]) == list(table["run_id"].iloc[:2])  # run once, listed twice
+    assert len(list((out / "runs").iterdir())) == 4
+    same = load_batch(out).summary(kpis=["energy.lighting_kwh"]).set_index("variant").loc["tiny[lighting.dim_level=0.5]"]
+    assert same["diff_mean"] == 0 and same["ci_low"] == 0 and same["ci_high"] == 0
+    assert list(table["sweep.lighting.dim_level"].iloc[4:]) == [0.5, 0.5]
+    # Renamed, the scenario keeps its runs: the label is not part of the run key.
+    renamed = tmp_path / "renamed.yaml"
+    renamed.write_text(tiny.read_text().replace("name: tiny", "name: town"))
+    before = {p.name: p.stat().st_ino for p in (out / "runs").iterdir()}
+    again = run_batch(renamed, sweeps={"lighting.dim_level": [0.3, 0.5]}, replications=2, workers=1, out=out,
+                      resume=True)  # fmt: skip
+    assert list(again["variant"].iloc[:2]) == ["town", "town"]
+    assert list(again["run_id"]) == list(table["run_id"])
+    assert {p.name: p.stat().st_ino for p in (out / "runs").iterdir()} == before  # nothing ran again
+
+
 def test_an_area_that_misses_the_map_stops_the_batch_before_any_run(tiny, tmp_path):
     # Valid keys and degrees, but the box lies in the Gulf of Guinea: only the map can tell.
     nowhere = Variant(name="nowhere", interventions=({"type": "car_free_zone", "area": {"bbox": [0, 0, 0.001, 0.001]}},))

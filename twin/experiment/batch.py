@@ -168,6 +168,7 @@ class _Runs:
         self.failed = 0
         self._warnings: dict[tuple[type[Warning], str], None] = {}
         self._keys = RunKeys()
+        self._copies: dict[str, list[int]] = {}  # run key -> plan rows sharing the run planned first
         self._sweep = experiment_plan.swept_keys
         self._numeric = {key: all(_is_number(v.point.get(key)) for v in experiment_plan.variants if key in v.point)
                          for key in self._sweep}  # fmt: skip
@@ -194,17 +195,22 @@ class _Runs:
         The tasks are made as the executor asks for them, so a long plan is not held twice.
         """
         waiting: list[tuple[int, str]] = []
-        seen: set[str] = set()
+        first: dict[str, int] = {}
         for index, variant, replication, seed in self.plan.runs():
             key = self._keys.key(variant.scenario.model_copy(update={"seed": seed}))
-            if key in seen:
-                raise TwinError(f"variant {variant.name!r}: its runs are the same as another variant's (the same "
-                                "scenario); drop one of them")  # fmt: skip
-            seen.add(key)
+            if key in first:
+                # The same scenario and seed as a run already planned (a variant equal to the
+                # baseline, say): it is run once and its row is shared.
+                self._copies.setdefault(key, []).append(index)
+                continue
+            first[key] = index
             if self.folder.finished(key):
                 self.rows[index] = {**self._plan_row(index, key), **row_from_folder(self.folder.run_folder(key))}
             else:
                 waiting.append((index, key))
+        for key, indices in self._copies.items():
+            if first[key] in self.rows:
+                self._share(first[key], key)
         self.waiting = len(waiting)
         return (self._task(index, key) for index, key in waiting)
 
@@ -228,8 +234,14 @@ class _Runs:
         for item in outcome.pop("warnings", []):
             self._warnings.setdefault(tuple(item), None)
         if outcome["status"] != "ok":
-            self.failed += 1
+            self.failed += 1 + len(self._copies.get(task.key, ()))
         self.rows[task.index] = {**self._plan_row(task.index, task.key), **outcome}
+        self._share(task.index, task.key)
+
+    def _share(self, index: int, key: str) -> None:
+        """Give the plan's other rows of the same run the row of ``index``."""
+        for copy in self._copies.get(key, ()):
+            self.rows[copy] = {**self.rows[index], **self._plan_row(copy, key)}
 
     def warn(self) -> None:
         """Issue each distinct warning of the runs once."""

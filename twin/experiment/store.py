@@ -86,13 +86,18 @@ class RunKeys:
         return self._files[path]
 
     def content(self, scenario: Scenario) -> dict[str, Any]:
-        """The scenario as hashed: without its output folder, input files by their content.
+        """The scenario as hashed: without its name, description and output folder, input files by
+        their content.
 
         Every text value that is the absolute path of an existing file (the map, a trip
         table, an intervention's district file) stands for the file's SHA-256.
         """
         data = scenario.model_dump(mode="json")
         data["outputs"].pop("dir", None)
+        # Labels do not change results: a variant renamed keeps its runs, and a variant that
+        # is the baseline under another name (a sweep point at the baseline's value) shares them.
+        data.pop("name", None)
+        data.pop("description", None)
         return self._files_by_content(data)
 
     def _files_by_content(self, value: Any) -> Any:
