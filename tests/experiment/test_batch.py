@@ -210,16 +210,20 @@ def test_the_process_pool_holds_only_a_few_runs_ahead():
     assert sorted(o for _, o in outcomes) == list(range(40))
 
 
-def test_a_worker_that_dies_fails_its_runs_under_way_and_the_others_go_on():
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_worker_that_dies_fails_only_the_run_that_killed_it(workers):
     # raise_signal(SIGWINCH) returns (the signal is ignored); raise_signal(SIGKILL) kills the worker.
-    tasks = [signal.SIGWINCH, signal.SIGKILL] + [signal.SIGWINCH] * 4
-    executor = ProcessExecutor(1)
+    # The runs under way beside the killer are run again, one at a time, and succeed.
+    tasks = [signal.SIGWINCH, signal.SIGKILL] + [signal.SIGWINCH] * 6
+    executor = ProcessExecutor(workers)
     try:
-        outcomes = [outcome for _, outcome in executor.map_unordered(signal.raise_signal, tasks)]
+        outcomes = list(executor.map_unordered(signal.raise_signal, tasks))
     finally:
         executor.close()
-    assert len(outcomes) == 6 and outcomes[-1] is None
-    assert any(isinstance(o, BrokenProcessPool) for o in outcomes)
+    assert len(outcomes) == 8
+    broken = [task for task, outcome in outcomes if isinstance(outcome, BrokenProcessPool)]
+    assert broken == [signal.SIGKILL]
+    assert all(outcome is None for task, outcome in outcomes if task != signal.SIGKILL)
 
 
 def test_sweep_columns_of_text_values_are_text(tiny, tmp_path):

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -81,9 +82,10 @@ class SerialExecutor:
 class ProcessExecutor:
     """Runs tasks in ``workers`` local processes started with ``spawn``.
 
-    If a worker process dies (killed, out of memory), the runs it and the others had under
-    way come back as :class:`~concurrent.futures.process.BrokenProcessPool` outcomes, a new
-    pool starts and the remaining runs go on.
+    If a worker process dies (killed, out of memory), a new pool starts; the runs that were
+    under way are run again one at a time, so only the run that kills its worker comes back
+    as a :class:`~concurrent.futures.process.BrokenProcessPool` outcome, and the remaining
+    runs go on.
     """
 
     def __init__(self, workers: int) -> None:
@@ -96,31 +98,60 @@ class ProcessExecutor:
 
     def map_unordered(self, fn: Callable[[T], Any], tasks: Iterable[T]) -> Iterator[tuple[T, Any]]:
         todo = iter(tasks)
-        pending: dict[Future, T] = {}
+        pending: dict[Future, tuple[T, ProcessPoolExecutor]] = {}
+        # Runs that were under way when a worker died: which one killed it is unknown, so they
+        # are run again one at a time; the one that breaks its pool alone is the culprit.
+        suspects: deque[T] = deque()
+
+        def submit(task: T) -> None:
+            try:
+                pending[self._pool.submit(fn, task)] = (task, self._pool)
+            except BrokenProcessPool:
+                self._renew(self._pool)
+                pending[self._pool.submit(fn, task)] = (task, self._pool)
 
         def top_up() -> None:
-            while len(pending) < AHEAD * self.workers:
+            while len(pending) < AHEAD * self.workers and not suspects:
                 task = next(todo, None)
                 if task is None:
                     return
-                try:
-                    pending[self._pool.submit(fn, task)] = task
-                except BrokenProcessPool:
-                    self._pool.shutdown(wait=False, cancel_futures=True)
-                    self._pool = self._new_pool()
-                    pending[self._pool.submit(fn, task)] = task
+                submit(task)
 
         top_up()
-        while pending:
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                task = pending.pop(future)
+        while pending or suspects:
+            if suspects and not pending:
+                task = suspects.popleft()
+                submit(task)
+                (future,) = pending
+                pool = pending.pop(future)[1]
                 try:
                     outcome = future.result()
                 except Exception as error:  # noqa: BLE001 - handed to the caller as the run's outcome
                     outcome = error
+                    if isinstance(error, BrokenProcessPool):
+                        self._renew(pool)
+                yield task, outcome
+                top_up()
+                continue
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                task, pool = pending.pop(future)
+                try:
+                    outcome = future.result()
+                except BrokenProcessPool:
+                    self._renew(pool)
+                    suspects.append(task)
+                    continue
+                except Exception as error:  # noqa: BLE001 - handed to the caller as the run's outcome
+                    outcome = error
                 yield task, outcome
             top_up()
+
+    def _renew(self, pool: ProcessPoolExecutor) -> None:
+        """Replace ``pool`` by a new one, if it is still the current pool."""
+        if pool is self._pool:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = self._new_pool()
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
