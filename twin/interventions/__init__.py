@@ -11,12 +11,12 @@ Built-ins, one module each, named by their scenario ``type:``:
 - ``road_pricing``: a charge per entry into an area or per km in it
   (:mod:`~twin.interventions.road_pricing`).
 
-Each acts on an :class:`Area` (:mod:`~twin.interventions.area`). Other packages add types
+Each acts on an :class:`Area` (:mod:`~twin.scenario.area`). Other packages add types
 through the ``twin.interventions`` entry-point group (:mod:`~twin.interventions.registry`).
 """
 
 from twin.interventions.adaptive_lighting import AdaptiveLighting
-from twin.interventions.area import Area
+from twin.scenario.area import Area
 from twin.interventions.base import City, CostItems, Intervention, InterventionParameters, LightingZone, Outcome
 from twin.interventions.car_free_zone import CarFreeZone
 from twin.interventions.led_retrofit import LedRetrofit

@@ -39,7 +39,7 @@ from typing import Any, ClassVar
 import numpy as np
 from pydantic import Field, create_model
 
-from twin.interventions.area import Area
+from twin.scenario.area import Area
 from twin.interventions.base import City, Intervention, InterventionParameters, LightingZone, Outcome
 from twin.scenario.schema import LightingSpec
 
@@ -99,7 +99,7 @@ class AdaptiveLighting(Intervention):
     """Give the streets of an area their own lighting controller and settings.
 
     ``apply`` adds one :class:`LightingZone` with the streets inside the area (see
-    :mod:`twin.interventions.area`) and the scenario's lighting parameters with this
+    :mod:`twin.scenario.area`) and the scenario's lighting parameters with this
     intervention's changes. Cost unit: a lamp in the zone.
     """
 

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from twin.maps.network import StreetNetwork
     from twin.model import CityModel
     from twin.scenario import LightingSpec, Scenario
+    from twin.scenario.services import ServicesSpec
 
 __all__ = ["City", "CostItems", "Intervention", "InterventionParameters", "LightingZone", "Outcome"]
 
@@ -163,11 +164,19 @@ class City:
         homes and jobs are the same in every variant (common random numbers).
     lighting_zones
         Zones of streets with their own lighting; where zones overlap, the later one wins.
+    services
+        The mobility services (lines, shuttles, fares, bundle); the scenario's ``services``
+        until an intervention replaces them (:meth:`with_services`).
     """
 
     scenario: Scenario
     network: StreetNetwork
     lighting_zones: list[LightingZone] = field(default_factory=list)
+    services: ServicesSpec | None = None
+
+    def __post_init__(self) -> None:
+        if self.services is None:
+            self.services = self.scenario.services
 
     def with_edges(self, edges: gpd.GeoDataFrame) -> None:
         """Replace the network's edge table (same rows, changed columns).
@@ -182,6 +191,10 @@ class City:
     def with_lamps(self, lamps: gpd.GeoDataFrame) -> None:
         """Replace the network's lamp table."""
         self.network = dataclasses.replace(self.network, lamps=lamps)
+
+    def with_services(self, services: ServicesSpec) -> None:
+        """Replace the mobility services (a validated :class:`~twin.scenario.services.ServicesSpec`)."""
+        self.services = services
 
 
 class Intervention:

@@ -32,7 +32,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from twin.interventions.area import Area
+from twin.scenario.area import Area
 from twin.interventions.base import City, Intervention, InterventionParameters, Outcome
 
 __all__ = ["CarFreeZone", "CarFreeZoneParameters"]

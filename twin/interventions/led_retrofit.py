@@ -56,7 +56,7 @@ from typing import Annotated, ClassVar
 import numpy as np
 from pydantic import Field, model_validator
 
-from twin.interventions.area import Area
+from twin.scenario.area import Area
 from twin.interventions.base import City, Intervention, InterventionParameters, Outcome
 from twin.scenario._fields import rule
 

@@ -14,7 +14,7 @@ charge is felt as people choose how and which way to travel::
 Where the charge falls
 ----------------------
 - ``charge_eur_per_km``: on each car edge inside the area (see
-  :mod:`twin.interventions.area`), ``rate x length_m / 1000``.
+  :mod:`twin.scenario.area`), ``rate x length_m / 1000``.
 - ``charge_eur_per_entry``: a cordon. On each car edge from a node outside the area to a
   node inside it, the charge. Every car route from outside to inside crosses one such edge,
   so no way in escapes it; a trip that starts inside pays only if it leaves and comes back.
@@ -49,7 +49,7 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from twin._errors import ScenarioError
-from twin.interventions.area import Area
+from twin.scenario.area import Area
 from twin.interventions.base import City, Intervention, InterventionParameters, Outcome
 from twin.scenario._fields import rule
 

@@ -225,6 +225,16 @@ def _resolve_paths(
         if not os.path.isfile(trips):
             raise missing(["demand", "trips"], trips, "the trip table")
         update["demand"] = scenario.demand.model_copy(update={"trips": trips})
+    if scenario.services != type(scenario.services)():
+        from twin.interventions.registry import _paths, _put  # the same walk as for intervention files
+
+        services = scenario.services.model_dump()
+        for parts, path in _paths(scenario.services):
+            full = _absolute(path, base)
+            if not os.path.exists(full):
+                raise missing(["services", *map(str, parts)], full, "the file")
+            _put(services, parts, full)
+        update["services"] = type(scenario.services).model_validate(services)
     update["outputs"] = scenario.outputs.model_copy(
         update={"dir": _absolute(scenario.outputs.dir, base)}
     )

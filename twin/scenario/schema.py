@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from twin.scenario._fields import DAY_S, MODEL_CONFIG, FilePath, Share, rule
 from twin.scenario.map_spec import GridTown, MapSpec, RadialTown, RoadClassOverride
+from twin.scenario.services import ServicesSpec
 
 __all__ = [
     "DEFAULT_DATE",
@@ -62,12 +63,12 @@ def _check_shares(shares: dict[str, float], *, keys: tuple[str, ...]) -> dict[st
 #: Purposes of activities outside home that plans send people to.
 ActivityPurpose = Literal["work", "school", "shop", "errand", "leisure"]
 IncomeGroup = Literal["low", "middle", "high"]
-ModeName = Literal["car", "bike", "walk"]
+ModeName = Literal["car", "bike", "walk", "transit", "drt"]
 
 _DEFAULT_DECAY_M = {"work": 10000.0, "school": 1000.0, "shop": 1500.0, "errand": 2000.0,
                     "leisure": 3000.0}  # fmt: skip
 _DEFAULT_VOT = {"low": 6.5, "middle": 9.0, "high": 13.0}
-_DEFAULT_ASC = {"car": 0.0, "bike": -3.3, "walk": 1.2}
+_DEFAULT_ASC = {"car": 0.0, "bike": -3.3, "walk": 1.2, "transit": -0.8, "drt": -1.2}
 
 
 def _fill(value: dict[str, float], defaults: dict[str, float]) -> dict[str, float]:
@@ -468,6 +469,9 @@ class Scenario(BaseModel):
     outputs: OutputSpec = Field(default_factory=OutputSpec, description="what a run writes")
     traffic: TrafficSpec = Field(default_factory=TrafficSpec, description="traffic engine")
     emissions: EmissionsSpec = Field(default_factory=EmissionsSpec, description="CO2 factors")
+    services: ServicesSpec = Field(
+        default_factory=ServicesSpec, description="mobility services: transit lines, shuttles, fares, a MaaS bundle"
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -478,7 +482,7 @@ class Scenario(BaseModel):
         data = {
             key: value
             for key, value in data.items()
-            if not (value is None and key in {"lighting", "outputs", "traffic", "interventions", "emissions"})
+            if not (value is None and key in {"lighting", "outputs", "traffic", "interventions", "emissions", "services"})
         }
         if data.get("population") is None and data.get("demand") is None:
             data["population"] = {}

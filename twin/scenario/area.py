@@ -78,7 +78,7 @@ class Area(BaseModel):
 
     Give exactly one of ``bbox``, ``polygon``, ``file`` and ``district``, optionally
     narrowed by ``road_classes``; or ``road_classes`` alone for every street of those
-    classes. The membership rules are in :mod:`twin.interventions.area`.
+    classes. The membership rules are in this module.
     """
 
     model_config = MODEL_CONFIG
