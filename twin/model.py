@@ -72,7 +72,7 @@ if TYPE_CHECKING:
 
 __all__ = ["CityModel"]
 
-_STREAMS = ("population", "rerouting", "lighting", "model")
+_STREAMS = ("population", "rerouting", "lighting", "model", "services")
 
 
 class CityModel(mesa.Model):
@@ -178,6 +178,24 @@ class CityModel(mesa.Model):
             raise ScenarioError(f"{spec.name}: population.mode_choice.value_of_time_eur_per_h: middle is 0, so tolls "
                                 "cannot be weighed against time; give it a positive value")  # fmt: skip
         self._car_weight = car_route_weight(self.network, value_of_time_eur_per_h=self._route_vot)
+        self.mobility = self._mobility_system()
+
+    def _mobility_system(self):
+        """The city's transit lines and shuttles, or ``None`` when it has none."""
+        if self.city.services.has_transit or self.city.services.has_drt:
+            from twin.mobility.system import MobilitySystem
+
+            spec = self.spec
+            choice = spec.population.mode_choice if spec.population is not None else ModeChoiceSpec()
+            return MobilitySystem(self.city.services, self.network, where=spec.name, start_s=spec.start_s,
+                                  end_s=spec.start_s + spec.duration_s, mode_choice=choice,
+                                  walk_speed_mps=spec.traffic.walk_speed_mps, car_weight=self._car_weight,
+                                  rng=self._rngs["services"])  # fmt: skip
+        return None
+
+    def _toll_seconds(self) -> np.ndarray | None:
+        """Each edge's toll as seconds of the routing value of time, or ``None`` without tolls."""
+        return None if self._tolls is None else self._tolls * (3600.0 / self._route_vot)
 
     def _demand(self, trips: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFrame]:
         spec = self.spec
@@ -194,7 +212,8 @@ class CityModel(mesa.Model):
         residents, plans = plan_day(self.base_network, spec.population, rng=self._rngs["population"],
                                     walk_speed_mps=spec.traffic.walk_speed_mps,
                                     bike_speed_mps=spec.traffic.bike_speed_mps,
-                                    choice_network=self.network if self.network is not self.base_network else None)  # fmt: skip
+                                    choice_network=self.network if self.network is not self.base_network else None,
+                                    services=self.mobility)  # fmt: skip
         return residents, _repeat_days(plans, start_s=self.start_s, end_s=self.end_s)
 
     def _prepare_trips(self, table: pd.DataFrame) -> pd.DataFrame:
@@ -224,26 +243,48 @@ class CityModel(mesa.Model):
             trips[column] = np.nan
         trips["wait_s"] = 0.0
         trips["toll_eur"] = 0.0
+        for column in ("in_vehicle_s", "walk_s", "detour_factor"):
+            trips[column] = np.nan
+        trips["fare_eur"] = 0.0
+        trips["service"] = ""
+        trips["drt_outcome"] = ""
         return trips
 
     def _route_all(self) -> None:
-        """Route every trip on its mode's network and build the engines."""
+        """Dispatch the shuttles, route every trip on its mode's network and build the engines."""
+        if self.mobility is not None:
+            self.mobility.dispatch(self.trips, extra_s=self._toll_seconds())
         trips, network = self.trips, self.network
         mode = trips["mode"].to_numpy()
         active_rows = trips["status"].to_numpy() == "planned"
         self._car_rows = np.flatnonzero(active_rows & (mode == "car"))
-        self._slow_rows = np.flatnonzero(active_rows & (mode != "car"))
         origin = trips["origin_node"].to_numpy(np.int64)
         dest = trips["dest_node"].to_numpy(np.int64)
 
         car_routes = route(network, origin[self._car_rows], dest[self._car_rows], mode="car", weight=self._car_weight)
+        trips.loc[self._car_rows[~car_routes.reachable], "status"] = "unreachable"
+        self._build_active()
+
+        keep = car_routes.reachable
+        self._car_rows = self._car_rows[keep]
+        self._car_offsets, self._car_edges = _join_routes([_keep(car_routes, keep)])
+        del car_routes
+        self.traffic = self._new_traffic_engine()
+
+    def _build_active(self) -> None:
+        """Route the walking and cycling trips and build their engine (again after a re-dispatch)."""
+        trips, network = self.trips, self.network
+        mode = trips["mode"].to_numpy()
+        status = trips["status"].to_numpy()
+        self._slow_rows = np.flatnonzero(((status == "planned") | (status == "unreachable")) & np.isin(mode, ("bike", "walk")))
+        trips.loc[self._slow_rows, "status"] = "planned"
+        origin = trips["origin_node"].to_numpy(np.int64)
+        dest = trips["dest_node"].to_numpy(np.int64)
         slow_parts = []
         for name in ("bike", "walk"):
             rows = self._slow_rows[mode[self._slow_rows] == name]
             slow_parts.append((rows, route(network, origin[rows], dest[rows], mode=name, weight="length_m")))
-        unreachable = np.concatenate([self._car_rows[~car_routes.reachable]]
-                                     + [rows[~r.reachable] for rows, r in slow_parts])  # fmt: skip
-        trips.loc[unreachable, "status"] = "unreachable"
+        trips.loc[np.concatenate([rows[~r.reachable] for rows, r in slow_parts]), "status"] = "unreachable"
 
         # Walking and cycling are fixed by the plans: compute them all now.
         rows = np.concatenate([rows[r.reachable] for rows, r in slow_parts])
@@ -259,12 +300,6 @@ class CityModel(mesa.Model):
         trips.loc[rows, "arrival_s"] = self.active.arrival_s
         trips.loc[rows, "route_length_m"] = self.active.route_length_m
 
-        keep = car_routes.reachable
-        self._car_rows = self._car_rows[keep]
-        self._car_offsets, self._car_edges = _join_routes([_keep(car_routes, keep)])
-        del car_routes
-        self.traffic = self._new_traffic_engine()
-
     def _new_traffic_engine(self) -> TrafficEngine:
         edges = self.network.edges
         engine = TrafficEngine(
@@ -274,11 +309,22 @@ class CityModel(mesa.Model):
             n_bins=max(1, int(np.ceil(self.end_s / 3600.0))),
         )  # fmt: skip
         rows = self._car_rows
-        engine.load(
-            depart_s=self.trips["planned_depart_s"].to_numpy()[rows], route_offsets=self._car_offsets,
-            route_edges=self._car_edges, prev_trip=_local(self.trips["prev_trip"].to_numpy()[rows], rows, len(self.trips)),
-        )  # fmt: skip
+        depart = self.trips["planned_depart_s"].to_numpy()[rows]
+        offsets, edges = self._car_offsets, self._car_edges
+        prev = _local(self.trips["prev_trip"].to_numpy()[rows], rows, len(self.trips))
+        # Buses and shuttles follow the cars in the engine: leg i is engine trip rows.size + i.
+        self._service_legs = self.mobility.vehicle_legs() if self.mobility is not None else None
+        if self._service_legs is not None and len(self._service_legs):
+            legs = self._service_legs
+            depart = np.concatenate([depart, legs.depart_s])
+            offsets = np.concatenate([offsets, legs.route_offsets[1:] + offsets[-1]])
+            edges = np.concatenate([edges, legs.route_edges])
+            prev = np.concatenate([prev, np.where(legs.prev_leg >= 0, legs.prev_leg + rows.size, -1)])
+        engine.load(depart_s=depart, route_offsets=offsets, route_edges=edges, prev_trip=prev)
         return engine
+
+    def _n_service_legs(self) -> int:
+        return len(self._service_legs) if self._service_legs is not None else 0
 
     def _make_agents(self, resident_class, vehicle_class, streetlight_class) -> None:
         if len(self.residents):
@@ -336,9 +382,14 @@ class CityModel(mesa.Model):
         if self._finished or self._steps_done:
             raise RuntimeError("this model has already run (or been stepped); build a new CityModel to run again")
         started = time.perf_counter()
-        for _ in range(self.spec.traffic.iterations - 1):
+        for iteration in range(self.spec.traffic.iterations - 1):
             self.traffic.advance_to(self.end_s)
             self._reroute()
+            if self.mobility is not None and iteration == self.spec.traffic.iterations - 2 and self.mobility.shuttles:
+                # The shuttles are dispatched again on the link times of the last learning day.
+                self.mobility.dispatch(self.trips, link_times_s=self.traffic.experienced_times(),
+                                       extra_s=self._toll_seconds())  # fmt: skip
+                self._build_active()
             self.traffic = self._new_traffic_engine()
         self.timings["iterations_s"] = time.perf_counter() - started
         started = time.perf_counter()
@@ -420,7 +471,8 @@ class CityModel(mesa.Model):
 
     def passages(self) -> Traversals:
         """Every completed passage of the day: cars, then cyclists and walkers."""
-        return Traversals.concat([self.traffic.traversals(trip_rows=self._car_rows), self._active_passages()])
+        rows = np.concatenate([self._car_rows, np.full(self._n_service_legs(), -1, dtype=np.int64)])
+        return Traversals.concat([self.traffic.traversals(trip_rows=rows), self._active_passages()])
 
     def _active_passages(self) -> Traversals:
         passages = self.active.traversals()
@@ -438,11 +490,12 @@ class CityModel(mesa.Model):
         trips.loc[rows, "route_length_m"] = np.bincount(owner, weights=length[self._car_edges], minlength=rows.size)
         if self._tolls is not None:
             # A toll is charged per passage: for the edges a car entered during the run.
-            entered = self.traffic.enter_s() <= self.end_s
+            entered = self.traffic.enter_s()[:self._car_edges.size] <= self.end_s
             paid = np.where(entered, self._tolls[self._car_edges], 0.0)
             trips.loc[rows, "toll_eur"] = np.bincount(owner, weights=paid, minlength=rows.size)
-        trips.loc[rows, "depart_s"] = self.traffic.actual_depart_s()
-        trips.loc[rows, "arrival_s"] = self.traffic.arrival_s()
+        depart, arrival = self.traffic.actual_depart_s(), self.traffic.arrival_s()
+        trips.loc[rows, "depart_s"] = depart[:rows.size]
+        trips.loc[rows, "arrival_s"] = arrival[:rows.size]
         planned = ~trips["status"].isin(["outside_run", "unreachable"]).to_numpy()
         started = planned & (trips["depart_s"].to_numpy() <= self.end_s)
         arrived = started & (trips["arrival_s"].to_numpy() <= self.end_s)
@@ -450,7 +503,11 @@ class CityModel(mesa.Model):
                                    np.where(planned, "not_started", trips["status"].to_numpy())))  # fmt: skip
         trips.loc[~started, "depart_s"] = np.nan
         trips.loc[~arrived, "arrival_s"] = np.nan
+        if self.mobility is not None:
+            legs = slice(rows.size, rows.size + self._n_service_legs())
+            self.mobility.finish(trips, leg_depart_s=depart[legs], leg_arrive_s=arrival[legs])
         trips["duration_s"] = trips["arrival_s"] - trips["depart_s"]
+        self._fill_trip_times()
         # The lights join the time series sampled at the middle of each step, which stands
         # for the step as a whole (and is exact for the step's mean power where the power
         # changes linearly); the step's end may be the very moment a light switches.
@@ -460,6 +517,30 @@ class CityModel(mesa.Model):
             "lights_at_full": self.lighting_result.lamps_at_full(middles),
             "lighting_power_kw": self.lighting_result.power_kw(middles),
         }
+
+    def _fill_trip_times(self) -> None:
+        """Split the street modes' durations into in-vehicle and walking time, as the services' are."""
+        trips = self.trips
+        mode = trips["mode"].to_numpy().astype(str)
+        duration = trips["duration_s"].to_numpy(float)
+        riding = np.isin(mode, ("car", "bike"))
+        trips.loc[riding, "in_vehicle_s"] = duration[riding]
+        trips.loc[riding, "walk_s"] = 0.0
+        walking = mode == "walk"
+        trips.loc[walking, "walk_s"] = duration[walking]
+        trips.loc[walking, "in_vehicle_s"] = 0.0
+
+    def vehicle_km(self) -> dict[str, float]:
+        """Kilometres of street completed during the run: private cars, buses, shuttles."""
+        passages = self.traffic.traversals()
+        done = passages.exit_s <= self.end_s
+        length = self.network.edges["length_m"].to_numpy(float)
+        km = np.bincount(passages.trip[done], weights=length[passages.edge[done]],
+                         minlength=self._car_rows.size + self._n_service_legs()) / 1000.0  # fmt: skip
+        n_car = self._car_rows.size
+        n_bus = self.mobility.timetable.depart_s.size if self.mobility is not None and self.mobility.timetable is not None else 0
+        return {"car": float(km[:n_car].sum()), "transit": float(km[n_car:n_car + n_bus].sum()),
+                "drt": float(km[n_car + n_bus:].sum())}  # fmt: skip
 
     # ------------------------------------------------------------------- reading
 

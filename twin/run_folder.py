@@ -6,6 +6,7 @@
     links.parquet          per edge and hour: cars entering, mean travel time and speed
     lights.parquet         per lamp: energy, hours at full and dimmed, dark arrivals
     timeseries.parquet     per step: the city's state (Mesa DataCollector) and the lights
+    services.parquet       per transit line or shuttle service and hour: the operators' figures
     residents.parquet      one row per resident, only when ``outputs.person_level`` is true
     kpis.json              the headline figures
     scenario.resolved.yaml the scenario with every default filled in
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 
 __all__ = ["TABLES", "load_run", "write_run"]
 
-TABLES = ("trips", "links", "lights", "timeseries")
+TABLES = ("trips", "links", "lights", "timeseries", "services")
 
 
 def write_run(result: RunResult, out: str | os.PathLike, *, extra: Callable[[Path], None] | None = None) -> Path:

@@ -37,9 +37,13 @@ class RunResult:
         The street network the run used (as the scenario's interventions changed it).
     trips
         One row per trip: ``trip_id, person_id, mode, origin_node, dest_node, depart_s,
-        arrival_s, duration_s, route_length_m, wait_s, toll_eur`` (node ids as in the map;
-        ``toll_eur`` the road tolls a car trip paid for the edges it entered during the run)
-        and the plan's ``purpose``, ``planned_depart_s`` and the trip's ``status``.
+        arrival_s, duration_s, route_length_m, wait_s, toll_eur, in_vehicle_s, walk_s,
+        detour_factor, fare_eur, service, drt_outcome`` (node ids as in the map; ``toll_eur``
+        the road tolls a car trip paid for the edges it entered during the run; ``fare_eur``
+        the fare of a transit or shuttle trip; ``service`` the lines ridden or the shuttle
+        service; ``drt_outcome`` what became of a shuttle request: served, rejected or
+        declined, the last two then travelling by ``mode``) and the plan's ``purpose``,
+        ``planned_depart_s`` and the trip's ``status``.
     links
         Per edge and hour of entry: ``flow_veh``, ``mean_travel_time_s``, ``mean_speed_kmh``.
     lights
@@ -49,6 +53,9 @@ class RunResult:
         lights at full and lighting power.
     kpis
         The headline figures (see :mod:`twin.metrics.kpis`).
+    services
+        Per transit line or shuttle service and hour, the operators' figures (empty
+        without services).
     residents
         The synthetic population (empty for a trip table).
     dark_s
@@ -67,6 +74,7 @@ class RunResult:
     residents: pd.DataFrame = field(repr=False)
     dark_s: np.ndarray = field(default_factory=lambda: np.empty((0, 2)), repr=False)
     wall_time_s: float = 0.0
+    services: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
 
     def write(self, out: str | os.PathLike) -> Path:
         """Write the run folder ``out`` whole (staged, then swapped in); return its path."""
@@ -135,6 +143,12 @@ def collect_result(model: CityModel, *, started: float) -> RunResult:
         "route_length_m": trips["route_length_m"].to_numpy(float),
         "wait_s": trips["wait_s"].to_numpy(float),
         "toll_eur": trips["toll_eur"].to_numpy(float),
+        "in_vehicle_s": trips["in_vehicle_s"].to_numpy(float),
+        "walk_s": trips["walk_s"].to_numpy(float),
+        "detour_factor": trips["detour_factor"].to_numpy(float),
+        "fare_eur": trips["fare_eur"].to_numpy(float),
+        "service": trips["service"].astype("string").to_numpy(),
+        "drt_outcome": trips["drt_outcome"].astype("string").to_numpy(),
         "planned_depart_s": trips["planned_depart_s"].to_numpy(float),
         "purpose": trips["purpose"].astype("string").to_numpy(),
         "status": trips["status"].astype("string").to_numpy(),
@@ -150,7 +164,8 @@ def collect_result(model: CityModel, *, started: float) -> RunResult:
     })  # fmt: skip
     kpis = compute_kpis(
         trips=table, lights=lights, lighting=lighting, timeseries=timeseries,
-        vehicle_km=model.traffic.vehicle_metres() / 1000, dark_s=model.dark_s, emissions=model.spec.emissions,
+        vehicle_km=model.vehicle_km(), dark_s=model.dark_s, emissions=model.spec.emissions,
+        services=model.mobility.outcome if model.mobility is not None else None, residents=model.residents,
         traffic={"relative_gaps": model.relative_gaps, "forced_moves": model.traffic.forced_moves,
                  "link_events": model.traffic.link_events},
         timings=model.timings, wall_time_s=time.perf_counter() - started, start_s=model.start_s, end_s=model.end_s,
@@ -159,7 +174,18 @@ def collect_result(model: CityModel, *, started: float) -> RunResult:
     return RunResult(
         scenario=model.spec, network=network, trips=table, links=link_table(model), lights=lights,
         timeseries=timeseries, kpis=kpis, residents=model.residents, dark_s=model.dark_s, wall_time_s=time.perf_counter() - started,
+        services=service_table(model),
     )  # fmt: skip
+
+
+def service_table(model: CityModel) -> pd.DataFrame:
+    """Per service and hour: the operators' figures (no rows without services)."""
+    table = model.mobility.hourly if model.mobility is not None else pd.DataFrame()
+    if not len(table):
+        return pd.DataFrame({"service": pd.Series(dtype="string"), "service_kind": pd.Series(dtype="string"),
+                             "hour": pd.Series(dtype="int64")})  # fmt: skip
+    front = ["service", "service_kind", "hour"]
+    return table[front + [c for c in table.columns if c not in front]].reset_index(drop=True)
 
 
 def link_table(model: CityModel) -> pd.DataFrame:

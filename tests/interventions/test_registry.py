@@ -15,6 +15,7 @@ from twin._errors import ScenarioError, TwinError
 from twin.cli import main
 from twin.interventions import (
     AdaptiveLighting,
+    Maas,
     CarFreeZone,
     City,
     Intervention,
@@ -30,7 +31,7 @@ from twin.scenario import InterventionSpec, load_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILTINS = {"adaptive_lighting": AdaptiveLighting, "led_retrofit": LedRetrofit,
-            "car_free_zone": CarFreeZone, "road_pricing": RoadPricing}  # fmt: skip
+            "car_free_zone": CarFreeZone, "road_pricing": RoadPricing, "maas": Maas}  # fmt: skip
 GRID = {"synthetic": {"kind": "grid", "rows": 3, "cols": 4, "block_m": 100}}
 
 
@@ -149,10 +150,10 @@ def test_unknown_type_lists_known_types_and_suggests_the_closest():
         build_interventions([{"type": "led_retrofit"}, {"type": "led-retrofit"}], source="city.yaml")
     assert str(caught.value) == (
         "city.yaml: interventions.1.type: unknown intervention type 'led-retrofit'; did you mean "
-        "'led_retrofit'? (known types: adaptive_lighting, car_free_zone, led_retrofit, road_pricing)"
+        "'led_retrofit'? (known types: adaptive_lighting, car_free_zone, led_retrofit, maas, road_pricing)"
     )
     with pytest.raises(ScenarioError, match=r"unknown intervention type 'zzz'; known types: adaptive_lighting, "
-                                            r"car_free_zone, led_retrofit, noop, road_pricing$"):
+                                            r"car_free_zone, led_retrofit, maas, noop, road_pricing$"):
         build_interventions([{"type": "zzz"}], types={"noop": Noop})
 
 
@@ -314,5 +315,5 @@ def test_twin_validate_gives_one_line_and_exit_code_2(capsys, tmp_path):
     assert code == 2
     assert err.splitlines() == [
         f"error: {path}: interventions.0.type: unknown intervention type 'led_retrofitt'; did you mean "
-        "'led_retrofit'? (known types: adaptive_lighting, car_free_zone, led_retrofit, road_pricing)"
+        "'led_retrofit'? (known types: adaptive_lighting, car_free_zone, led_retrofit, maas, road_pricing)"
     ]

@@ -9,7 +9,9 @@ Built-ins, one module each, named by their scenario ``type:``:
 - ``car_free_zone``: streets closed to cars, open to walking and cycling
   (:mod:`~twin.interventions.car_free_zone`);
 - ``road_pricing``: a charge per entry into an area or per km in it
-  (:mod:`~twin.interventions.road_pricing`).
+  (:mod:`~twin.interventions.road_pricing`);
+- ``maas``: transit lines and shuttles added, fares, a bundle, booking channels
+  (:mod:`~twin.interventions.maas`).
 
 Each acts on an :class:`Area` (:mod:`~twin.scenario.area`). Other packages add types
 through the ``twin.interventions`` entry-point group (:mod:`~twin.interventions.registry`).
@@ -20,6 +22,7 @@ from twin.scenario.area import Area
 from twin.interventions.base import City, CostItems, Intervention, InterventionParameters, LightingZone, Outcome
 from twin.interventions.car_free_zone import CarFreeZone
 from twin.interventions.led_retrofit import LedRetrofit
+from twin.interventions.maas import Maas
 from twin.interventions.registry import build_interventions, intervention_types
 from twin.interventions.road_pricing import RoadPricing
 
@@ -32,6 +35,7 @@ __all__ = [
     "Intervention",
     "InterventionParameters",
     "LedRetrofit",
+    "Maas",
     "LightingZone",
     "Outcome",
     "RoadPricing",

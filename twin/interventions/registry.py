@@ -53,9 +53,10 @@ def builtin_types() -> dict[str, type[Intervention]]:
     from twin.interventions.adaptive_lighting import AdaptiveLighting
     from twin.interventions.car_free_zone import CarFreeZone
     from twin.interventions.led_retrofit import LedRetrofit
+    from twin.interventions.maas import Maas
     from twin.interventions.road_pricing import RoadPricing
 
-    return {cls.type: cls for cls in (AdaptiveLighting, LedRetrofit, CarFreeZone, RoadPricing)}
+    return {cls.type: cls for cls in (AdaptiveLighting, LedRetrofit, CarFreeZone, RoadPricing, Maas)}
 
 
 def intervention_types() -> dict[str, type[Intervention]]:

@@ -14,7 +14,16 @@ Every figure is computed from the run's own tables, so it can be checked against
   (zeros without road pricing) so that the variants of a batch share every KPI's name;
 - interventions: what each of the scenario's interventions changed and its cost, by name
   (an empty section without interventions); ``energy.zones`` the lamps and energy of each
-  lighting zone, by its label (empty without zones).
+  lighting zone, by its label (empty without zones);
+- services: the operators' day (:mod:`twin.mobility`): ``services.transit`` over all lines,
+  ``services.drt`` over all shuttle services (sums, and means weighted by requests; the p95
+  wait is the largest service's p95), each shuttle service under ``services.drt_by_service``,
+  and the MaaS bundle's subscribers and revenue under ``services.maas``. The sections have the
+  same keys with or without services (zeros, or ``null`` for a mean of nothing), so a
+  variant with services pairs with its baseline in a batch;
+- equity: per income group and by smartphone access, each resident's mean minutes travelling
+  in the day (arrived trips, door to door, waits included) and out-of-pocket fares and tolls,
+  over all residents of the group (empty for a given trip table).
 """
 
 from __future__ import annotations
@@ -24,7 +33,18 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["compute_kpis"]
+__all__ = ["MODES", "compute_kpis"]
+
+MODES = ("car", "bike", "walk", "transit", "drt")
+"""The modes KPIs are reported for."""
+
+_TRANSIT_KEYS = ("boardings", "riders", "arrived", "stranded", "denied_boardings", "mean_wait_s", "p95_wait_s",
+                 "vehicle_km", "vehicle_hours", "load_factor", "max_load", "operating_cost_eur", "fare_revenue_eur",
+                 "subsidy_per_trip_eur", "co2_kg")  # fmt: skip
+_DRT_SUMS = ("requests", "served", "rejected", "declined", "outside_hours", "fleet_km", "vehicle_hours",
+             "operating_cost_eur", "fare_revenue_eur", "co2_kg")  # fmt: skip
+_DRT_MEANS = ("served_share", "mean_wait_s", "p95_wait_s", "mean_detour", "occupancy", "empty_km_share",
+              "passengers_per_vehicle_hour", "subsidy_per_trip_eur")  # fmt: skip
 
 
 def _round(value: float, digits: int = 4) -> float | None:
@@ -46,7 +66,8 @@ def _first_inside(times: np.ndarray, start_s: float, end_s: float) -> float | No
 def compute_kpis(*, trips: pd.DataFrame, lights: pd.DataFrame, lighting, timeseries: pd.DataFrame,
                  vehicle_km: float, dark_s: np.ndarray, emissions, traffic: dict[str, Any],
                  timings: dict[str, float], wall_time_s: float, start_s: float,
-                 end_s: float, interventions: Sequence = ()) -> dict[str, Any]:  # fmt: skip
+                 end_s: float, interventions: Sequence = (), services: dict[str, Any] | None = None,
+                 residents: pd.DataFrame | None = None) -> dict[str, Any]:  # fmt: skip
     """Summarise one run.
 
     Parameters
@@ -61,7 +82,8 @@ def compute_kpis(*, trips: pd.DataFrame, lights: pd.DataFrame, lighting, timeser
     timeseries
         The per-step table (for the peak lighting power).
     vehicle_km
-        Kilometres of street completed by cars.
+        Kilometres of street completed by private cars, or a dict of them by ``car``,
+        ``transit`` (buses) and ``drt`` (shuttles).
     dark_s
         The intervals the lights were switched on, in seconds from midnight; the KPIs give
         the evening switch-on and the morning switch-off that fall inside the run (the last
@@ -78,6 +100,11 @@ def compute_kpis(*, trips: pd.DataFrame, lights: pd.DataFrame, lighting, timeser
         The run's window, in seconds from midnight.
     interventions
         The :class:`~twin.interventions.base.Outcome` of each intervention, in order.
+    services
+        The operators' day from :class:`twin.mobility.system.MobilitySystem` (``outcome``),
+        or ``None`` without services.
+    residents
+        The residents (``person_id``, ``income``, ``smartphone``), for the equity section.
 
     Returns
     -------
@@ -93,18 +120,25 @@ def compute_kpis(*, trips: pd.DataFrame, lights: pd.DataFrame, lighting, timeser
     dark_hours = float(np.sum(dark_s[:, 1] - dark_s[:, 0]) / 3600) if len(dark_s) else 0.0
     toll = trips["toll_eur"].to_numpy(float) if "toll_eur" in trips else np.zeros(len(trips))
     zones = lighting.zone_energy() if hasattr(lighting, "zone_energy") else {}
+    km = vehicle_km if isinstance(vehicle_km, dict) else {"car": float(vehicle_km), "transit": 0.0, "drt": 0.0}
+    service = _services(services)
+    co2_cars = km["car"] * emissions.car_kg_per_km
+    co2_services = (service["transit"]["co2_kg"] or 0.0) + (service["drt"]["co2_kg"] or 0.0)
+    traffic_co2 = co2_cars + co2_services
     return {
         "trips": {
             "total": int(len(trips)),
             **{f"{name}": int(status.get(name, 0))
                for name in ("arrived", "en_route", "not_started", "unreachable", "outside_run")},
         },  # fmt: skip
-        "mode_shares": {mode: _round(shares.get(mode, 0.0)) if len(started) else None for mode in ("car", "bike", "walk")},
+        "mode_shares": {mode: _round(shares.get(mode, 0.0)) if len(started) else None for mode in MODES},
         "mean_travel_time_min": {
             mode: _round(arrived.loc[arrived["mode"] == mode, "duration_s"].mean() / 60, 3)
-            for mode in ("car", "bike", "walk")
+            if (arrived["mode"] == mode).any() else None
+            for mode in MODES
         },
-        "vehicle_km": _round(vehicle_km, 3),
+        "vehicle_km": _round(km["car"], 3),
+        "service_vehicle_km": {"transit": _round(km["transit"], 3), "drt": _round(km["drt"], 3)},
         "energy": {
             "lighting_kwh": _round(lighting_kwh, 3),
             "standby_kwh": _round(lighting.standby_kwh, 3),
@@ -120,8 +154,10 @@ def compute_kpis(*, trips: pd.DataFrame, lights: pd.DataFrame, lighting, timeser
         },
         "co2_kg": {
             "lighting": _round(lighting_kwh * emissions.electricity_kg_per_kwh, 3),
-            "traffic": _round(vehicle_km * emissions.car_kg_per_km, 3),
-            "total": _round(lighting_kwh * emissions.electricity_kg_per_kwh + vehicle_km * emissions.car_kg_per_km, 3),
+            "traffic": _round(traffic_co2, 3),
+            "cars": _round(co2_cars, 3),
+            "services": _round(co2_services, 3),
+            "total": _round(lighting_kwh * emissions.electricity_kg_per_kwh + traffic_co2, 3),
         },
         "safety": {
             "night_walk_bike_km": _round(walk_bike_m / 1000, 4),
@@ -135,6 +171,8 @@ def compute_kpis(*, trips: pd.DataFrame, lights: pd.DataFrame, lighting, timeser
             "car_trips_charged": int((toll > 0).sum()),
         },
         "interventions": _interventions(interventions),
+        "services": service,
+        "equity": _equity(trips, residents),
         "traffic": {
             "relative_gap": [_round(gap, 6) for gap in traffic["relative_gaps"]],
             "forced_moves": int(traffic["forced_moves"]),
@@ -153,3 +191,68 @@ def compute_kpis(*, trips: pd.DataFrame, lights: pd.DataFrame, lighting, timeser
 def _interventions(outcomes: Sequence) -> dict[str, Any]:
     """Each outcome's figures by intervention name (the registry makes names unique)."""
     return {outcome.name: outcome.as_dict() for outcome in outcomes}
+
+
+def _services(outcome: dict[str, Any] | None) -> dict[str, Any]:
+    """The services section, with the same keys whether or not the city has services."""
+    outcome = outcome or {}
+    transit = outcome.get("transit") or {}
+    by_service = {name: daily for name, daily in (outcome.get("drt") or {}).items() if daily is not None}
+    drt: dict[str, Any] = {key: _round(sum(float(d.get(key) or 0.0) for d in by_service.values()), 3)
+                           for key in _DRT_SUMS}  # fmt: skip
+    weights = [float(d.get("requests") or 0.0) for d in by_service.values()]
+    for key in _DRT_MEANS:
+        pairs = [(w, float(d[key])) for w, d in zip(weights, by_service.values())
+                 if d.get(key) is not None and np.isfinite(float(d[key])) and w > 0]  # fmt: skip
+        if key == "p95_wait_s":
+            drt[key] = _round(max(v for _, v in pairs), 3) if pairs else None
+        else:
+            total = sum(w for w, _ in pairs)
+            drt[key] = _round(sum(w * v for w, v in pairs) / total, 4) if total > 0 else None
+    if not by_service:
+        drt.update({key: 0.0 for key in _DRT_SUMS})
+    maas = outcome.get("maas") or {}
+    return {
+        "transit": {key: _round(transit[key], 4) if transit.get(key) is not None else (None if "mean" in key or "p95" in key
+                    or "per_trip" in key or key in ("load_factor",) else 0.0) for key in _TRANSIT_KEYS},
+        "drt": drt,
+        "drt_by_service": {name: {key: _plain(value) for key, value in daily.items()} for name, daily in by_service.items()},
+        "maas": {"subscribers": int(maas.get("subscribers", 0)),
+                 "subscription_revenue_eur_per_day": _round(maas.get("subscription_revenue_eur_per_day", 0.0), 2)},
+    }  # fmt: skip
+
+
+def _plain(value: Any) -> Any:
+    if value is None or isinstance(value, str | bool):
+        return value
+    return _round(value, 4)
+
+
+def _equity(trips: pd.DataFrame, residents: pd.DataFrame | None) -> dict[str, Any]:
+    """Mean daily travel minutes and out-of-pocket EUR per resident, by income and smartphone."""
+    if residents is None or not len(residents) or "person_id" not in trips:
+        return {}
+    n = len(residents)
+    person = trips["person_id"].to_numpy(np.int64)
+    ok = (person >= 0) & (person < n)
+    arrived = ok & (trips["status"].to_numpy() == "arrived")
+    minutes = np.bincount(person[arrived], weights=trips["duration_s"].to_numpy(float)[arrived] / 60, minlength=n)
+    paid = np.zeros(len(trips))
+    for column in ("fare_eur", "toll_eur"):
+        if column in trips:
+            paid += np.nan_to_num(trips[column].to_numpy(float))
+    money = np.bincount(person[ok], weights=paid[ok], minlength=n)
+    groups = {
+        "income": residents["income"].astype(str).to_numpy(),
+        "smartphone": np.where(residents["smartphone"].to_numpy(bool), "yes", "no"),
+    }
+    result: dict[str, Any] = {}
+    for name, labels in groups.items():
+        keys = ("low", "middle", "high") if name == "income" else ("yes", "no")
+        result[name] = {
+            key: {"residents": int((labels == key).sum()),
+                  "mean_daily_travel_min": _round(minutes[labels == key].mean(), 3) if (labels == key).any() else None,
+                  "mean_daily_fares_tolls_eur": _round(money[labels == key].mean(), 4) if (labels == key).any() else None}
+            for key in keys
+        }  # fmt: skip
+    return result

@@ -1,7 +1,11 @@
-"""Mode choice: a multinomial logit between car, bike and walking, one mode per home-based tour.
+"""Mode choice: a multinomial logit between car, bike, walking, transit and shuttles, one mode per tour.
 
-The model is written for any number of alternatives given as columns of arrays, so that transit,
-demand-responsive transport or MaaS bundles can be added as further columns later.
+The model is written for any number of alternatives given as columns of arrays. The street
+modes (car, bike, walk) come from :func:`travel_times`; transit and demand-responsive shuttles
+(``drt``) from the city's mobility services (:class:`twin.mobility.system.MobilitySystem`),
+and are unavailable where there are none. The choice always draws its random terms for all
+five alternatives (:data:`CHOICE_ALTERNATIVES`), so a scenario with services and its baseline
+without them share every random draw (common random numbers).
 
 Model
 -----
@@ -63,6 +67,7 @@ Default coefficients (:class:`twin.scenario.schema.ModeChoiceSpec`, overridable 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -73,8 +78,13 @@ from twin.population.plans import build_plans
 from twin.population.residents import synthesize_residents
 from twin.scenario.schema import ModeChoiceSpec, PopulationSpec
 
+if TYPE_CHECKING:
+    from twin.mobility.system import MobilitySystem
+
 __all__ = [
     "ALTERNATIVES",
+    "CHOICE_ALTERNATIVES",
+    "SERVICE_ALTERNATIVES",
     "TravelTimes",
     "car_route_weight",
     "choose_modes",
@@ -90,7 +100,13 @@ __all__ = [
 ]
 
 ALTERNATIVES: tuple[str, ...] = tuple(MODES)
-"""The alternatives of :func:`travel_times`, in column order."""
+"""The alternatives of :func:`travel_times` (the street modes), in column order."""
+
+SERVICE_ALTERNATIVES: tuple[str, ...] = ("transit", "drt")
+"""The alternatives the mobility services offer, in column order."""
+
+CHOICE_ALTERNATIVES: tuple[str, ...] = ALTERNATIVES + SERVICE_ALTERNATIVES
+"""Every alternative of the mode choice, in column order."""
 
 _CHUNK_PAIRS = 200_000
 """Origin-destination pairs routed at once, to bound the memory the paths take."""
@@ -126,6 +142,26 @@ class TravelTimes:
     def reachable(self) -> np.ndarray:
         """``bool`` ``(n_trips, n_alt)``: whether the alternative can make the trip."""
         return np.isfinite(self.in_vehicle_s + self.walk_s + self.wait_s)
+
+    def join(self, other: TravelTimes) -> TravelTimes:
+        """These columns followed by ``other``'s, for the same trips."""
+        if other.in_vehicle_s.shape[0] != self.in_vehicle_s.shape[0]:
+            raise ValueError(f"cannot join level of service of {other.in_vehicle_s.shape[0]} trips to "
+                             f"{self.in_vehicle_s.shape[0]}")  # fmt: skip
+        if set(self.alternatives) & set(other.alternatives):
+            raise ValueError(f"both hold {sorted(set(self.alternatives) & set(other.alternatives))}")
+        return TravelTimes(
+            self.alternatives + other.alternatives,
+            *(np.hstack([getattr(self, name), getattr(other, name)])
+              for name in ("in_vehicle_s", "walk_s", "wait_s", "distance_m", "fare_eur")),
+        )  # fmt: skip
+
+    @classmethod
+    def unavailable(cls, n_trips: int, alternatives: tuple[str, ...] = SERVICE_ALTERNATIVES) -> TravelTimes:
+        """Alternatives that cannot make any of ``n_trips`` trips (a city without the service)."""
+        shape = (n_trips, len(alternatives))
+        return cls(alternatives, np.full(shape, np.inf), np.zeros(shape), np.zeros(shape), np.zeros(shape),
+                   np.zeros(shape))  # fmt: skip
 
 
 def edge_tolls(network: StreetNetwork) -> np.ndarray | None:
@@ -352,7 +388,11 @@ def mode_probabilities(utilities: np.ndarray, available: np.ndarray | None = Non
 
 
 def choose_modes(
-    utilities: np.ndarray, available: np.ndarray | None = None, *, rng: np.random.Generator
+    utilities: np.ndarray,
+    available: np.ndarray | None = None,
+    *,
+    rng: np.random.Generator | None = None,
+    noise: np.ndarray | None = None,
 ) -> np.ndarray:
     """Draw one alternative per row from the multinomial logit.
 
@@ -364,6 +404,9 @@ def choose_modes(
         ``(n, n_alt)`` bool; all available if None.
     rng
         The random generator: one standard Gumbel draw per row and alternative.
+    noise
+        Those draws, if already made (to choose again after a change with the same draws);
+        give ``rng`` or ``noise``.
 
     Returns
     -------
@@ -372,7 +415,13 @@ def choose_modes(
         Chosen with the probabilities of :func:`mode_probabilities`.
     """
     v = _masked(utilities, available)
-    choice = np.argmax(v + rng.gumbel(size=v.shape), axis=1)
+    if noise is None:
+        if rng is None:
+            raise ValueError("give `rng` or `noise`")
+        noise = rng.gumbel(size=v.shape)
+    elif noise.shape != v.shape:
+        raise ValueError(f"`noise` has shape {noise.shape}, `utilities` {v.shape}")
+    choice = np.argmax(v + noise, axis=1)
     return np.where(np.isfinite(v).any(axis=1), choice, -1)
 
 
@@ -492,6 +541,7 @@ def plan_day(
     walk_speed_mps: float = 1.3,
     bike_speed_mps: float = 4.2,
     choice_network: StreetNetwork | None = None,
+    services: MobilitySystem | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Synthesize residents, draw their day's plans and choose their modes.
 
@@ -511,13 +561,19 @@ def plan_day(
         ``network``: the city as interventions changed it. It must have the same nodes.
         Residents, plans and the random draws of the choice stay those of ``network``, so a
         variant differs from its baseline only in the modes (common random numbers).
+    services
+        The city's mobility services, which add transit and shuttles as alternatives (their
+        level of service, fares and who may book them); without, those two are unavailable.
+        When a MaaS bundle is sold on expected savings, residents first choose at
+        pay-per-trip fares, those whose month of covered fares would exceed the price
+        subscribe, and everyone chooses again with the same random draws.
 
     Returns
     -------
     residents, trips
         The table of :func:`~twin.population.residents.synthesize_residents`, and the trips of
         :func:`~twin.population.plans.build_plans` with a ``mode`` column (categorical of
-        ``"car"``, ``"bike"``, ``"walk"``), one mode per tour.
+        :data:`CHOICE_ALTERNATIVES`), one mode per tour.
     """
     if choice_network is None:
         choice_network = network
@@ -533,5 +589,21 @@ def plan_day(
         car_access_walk_s=params.car_access_walk_s,
         route_value_of_time_eur_per_h=params.value_of_time_eur_per_h["middle"],
     )  # fmt: skip
-    trips["mode"] = choose_tour_modes(trips, residents, times, params, rng=rng)
+    if services is None:
+        times = times.join(TravelTimes.unavailable(len(trips)))
+    else:
+        times = times.join(services.level_of_service(trips, residents, times))
+    utilities, available, tour = tour_utilities(trips, residents, times, params)
+    noise = rng.gumbel(size=utilities.shape)
+    chosen = choose_modes(utilities, available, noise=noise)
+    if services is not None and services.chooses_twice:
+        first = np.asarray(CHOICE_ALTERNATIVES)[np.maximum(chosen, 0)[tour]]
+        times = services.after_first_choice(trips, residents, times, first)
+        utilities, available, tour = tour_utilities(trips, residents, times, params)
+        chosen = choose_modes(utilities, available, noise=noise)
+    if (chosen < 0).any():
+        raise ValueError("a tour has no mode that can reach all of its places; check the network")
+    trips["mode"] = pd.Categorical.from_codes(chosen[tour], times.alternatives)
+    if services is not None:
+        services.record_choice(trips, residents, times)
     return residents, trips
