@@ -194,6 +194,19 @@ def test_an_insertion_that_breaks_an_earlier_riders_pickup_is_refused():
     assert alone.status.tolist() == [SERVED]
 
 
+def test_unreachable_stops():
+    # Stop 2 can be reached but not left. A request from 2 has no direct ride and gets no
+    # offer; the shuttle that takes a rider to 2 (pickup 0, dropoff 0 + 30 + 100) stays
+    # there after service instead of driving an endless leg home.
+    inf = np.inf
+    times = np.array([[0.0, 100.0, 100.0], [100.0, 0.0, 200.0], [inf, inf, 0.0]])
+    matrix = StopMatrix.from_arrays(times, times * 10)
+    result = dispatch(requests((0.0, 2, 0), (0.0, 0, 2)), fleet(0), matrix)
+    assert result.status.tolist() == [REJECTED, SERVED] and result.dropoff_s[1] == 130.0
+    assert result.direct_s[0] == inf and np.isnan(result.offered_wait_s[0])
+    assert result.legs.kind.tolist() == [SERVICE, SERVICE] and np.isfinite(result.legs.arrive_s).all()
+
+
 # ---------------------------------------------------------------------- hours, rebalancing, depots
 
 

@@ -15,9 +15,10 @@ of its pickup and dropoff into some vehicle's planned sequence of stops such tha
 
 The cost of an insertion is what it adds to the vehicle's day: the increase of its
 schedule's end time, i.e. the driving and dwelling it adds. Ties go to the lowest vehicle
-number. Pooling follows from the search (any vehicle, any positions, as in the insertion
-heuristic Alonso-Mora et al., PNAS 2017, compare their optimal assignment with). If no
-vehicle can serve a request it is *rejected*; otherwise the rider accepts iff
+number. Pooling follows from the search over all vehicles and positions; Alonso-Mora et
+al. (PNAS 2017) solve the same problem by an optimal assignment of batches of requests,
+which this greedy one-request-at-a-time insertion approximates. If no vehicle can serve
+a request it is *rejected*; otherwise the rider accepts iff
 ``wait_weight * offered_wait_s + offered_ride_s <= budget_s`` (how a mode choice plugs in)
 and *declines* otherwise, leaving all schedules as they were.
 
@@ -720,6 +721,8 @@ def dispatch(
         for b in np.unique(bins):
             group = bins == b
             at = float(depart[group][0])
+            # A vehicle that cannot reach its depot from where it ended stays there.
+            group &= np.isfinite(matrix.times(at)[sched.loc[away, 0], fleet.start_stop[away]])
             core.drive_empty(
                 sched, log, counts, away[group], np.array(fleet.start_stop[away[group]]), depart[group],
                 matrix.times(at), matrix.lengths(at), TO_DEPOT,
