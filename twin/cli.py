@@ -223,6 +223,25 @@ def _kpi_table(kpis: dict, *, title: str) -> Table:
         cost = outcome["cost"]
         table.add_row(f"Intervention {name}", f"{outcome['type']}: {affected}; capital {cost['capital_eur']:,.0f} EUR, "
                       f"{cost['operating_eur_per_year']:,.0f} EUR a year")  # fmt: skip
+    services = kpis.get("services", {})
+    transit = services.get("transit", {})
+    if transit.get("vehicle_km"):
+        wait = transit["mean_wait_s"]
+        table.add_row("Transit", f"{transit['riders']:,.0f} riders, {transit['boardings']:,.0f} boardings, mean wait "
+                      f"{'-' if wait is None else f'{wait / 60:.1f} min'}, {transit['vehicle_km']:,.1f} bus-km, "
+                      f"{transit['operating_cost_eur']:,.0f} EUR cost, {transit['fare_revenue_eur']:,.0f} EUR fares")  # fmt: skip
+    for name, drt in services.get("drt_by_service", {}).items():
+        wait, per_hour = drt.get("mean_wait_s"), drt.get("passengers_per_vehicle_hour")
+        subsidy = drt.get("subsidy_per_trip_eur")
+        table.add_row(f"Shuttles {name}", f"{drt['served']:,.0f} of {drt['requests']:,.0f} requests served "
+                      f"({drt['rejected']:,.0f} rejected, {drt['declined']:,.0f} declined), mean wait "
+                      f"{'-' if wait is None else f'{wait / 60:.1f} min'}, "
+                      f"{'-' if per_hour is None else f'{per_hour:.2f}'} riders per vehicle-hour, "
+                      f"{'-' if subsidy is None else f'{subsidy:,.2f} EUR'} subsidy per trip")  # fmt: skip
+    if services.get("maas", {}).get("subscribers"):
+        maas = services["maas"]
+        table.add_row("MaaS bundle", f"{maas['subscribers']:,} subscribers, "
+                      f"{maas['subscription_revenue_eur_per_day']:,.2f} EUR a day")  # fmt: skip
     if kpis.get("pricing", {}).get("car_trips_charged"):
         pricing = kpis["pricing"]
         table.add_row("Tolls", f"{pricing['toll_revenue_eur']:,.2f} EUR from {pricing['car_trips_charged']:,} car trips")

@@ -218,7 +218,8 @@ class CityModel(mesa.Model):
 
     def _prepare_trips(self, table: pd.DataFrame) -> pd.DataFrame:
         """The trip table in engine order, with the columns every stage relies on."""
-        _check_trip_table(table, self.network)
+        # Transit and shuttle trips come only from the mode choice, which has their paths.
+        _check_trip_table(table, self.network, modes=tuple(MODE_CODES) + (("transit", "drt") if len(self.residents) else ()))
         trips = table.reset_index(drop=True).copy()
         n = len(trips)
         for column, default in (("person_id", -1), ("tour_id", -1), ("seq", 0), ("purpose", "given")):
@@ -496,6 +497,9 @@ class CityModel(mesa.Model):
         depart, arrival = self.traffic.actual_depart_s(), self.traffic.arrival_s()
         trips.loc[rows, "depart_s"] = depart[:rows.size]
         trips.loc[rows, "arrival_s"] = arrival[:rows.size]
+        if self.mobility is not None:
+            legs = slice(rows.size, rows.size + self._n_service_legs())
+            self.mobility.finish(trips, leg_depart_s=depart[legs], leg_arrive_s=arrival[legs])
         planned = ~trips["status"].isin(["outside_run", "unreachable"]).to_numpy()
         started = planned & (trips["depart_s"].to_numpy() <= self.end_s)
         arrived = started & (trips["arrival_s"].to_numpy() <= self.end_s)
@@ -504,8 +508,8 @@ class CityModel(mesa.Model):
         trips.loc[~started, "depart_s"] = np.nan
         trips.loc[~arrived, "arrival_s"] = np.nan
         if self.mobility is not None:
-            legs = slice(rows.size, rows.size + self._n_service_legs())
-            self.mobility.finish(trips, leg_depart_s=depart[legs], leg_arrive_s=arrival[legs])
+            # Riders left at a stop with no vehicle to take them before the run ended.
+            trips.loc[self.mobility.stranded_rows, "status"] = "stranded"
         trips["duration_s"] = trips["arrival_s"] - trips["depart_s"]
         self._fill_trip_times()
         # The lights join the time series sampled at the middle of each step, which stands
@@ -641,13 +645,12 @@ def _repeat_days(plans: pd.DataFrame, *, start_s: float, end_s: float) -> pd.Dat
     return pd.concat(copies, ignore_index=True)
 
 
-def _check_trip_table(table: pd.DataFrame, network: StreetNetwork) -> None:
+def _check_trip_table(table: pd.DataFrame, network: StreetNetwork, *, modes: tuple[str, ...] = tuple(MODE_CODES)) -> None:
     """Refuse a trip table the engines cannot run, in one line naming the problem."""
     missing = [c for c in ("trip_id", "origin_node", "dest_node", "depart_s", "mode") if c not in table]
     if missing:
         raise ScenarioError(f"trips: missing column {missing[0]!r}; give trip_id, origin_node, dest_node, depart_s, mode")
-    modes = table["mode"].astype(str)
-    unknown = sorted(set(modes) - set(MODE_CODES))
+    unknown = sorted(set(table["mode"].astype(str)) - set(modes))
     if unknown:
         raise ScenarioError(f"trips: mode {unknown[0]!r} is not simulated; use car, bike or walk")
     for column in ("origin_node", "dest_node"):

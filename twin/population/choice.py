@@ -605,5 +605,6 @@ def plan_day(
         raise ValueError("a tour has no mode that can reach all of its places; check the network")
     trips["mode"] = pd.Categorical.from_codes(chosen[tour], times.alternatives)
     if services is not None:
-        services.record_choice(trips, residents, times)
+        services.record_choice(trips, residents, times, utilities=utilities, available=available, noise=noise,
+                               tour=tour)  # fmt: skip
     return residents, trips

@@ -223,8 +223,9 @@ class DrtSpec(BaseModel):
         description="a rider must arrive within alpha x the direct ride time + beta of the request",
     )  # fmt: skip
     max_travel_time_beta_s: float = Field(
-        900.0, ge=0, le=7200,
-        description="the fixed part of the longest travel time, in seconds, which includes the wait",
+        600.0, ge=0, le=7200,
+        description="the fixed part of the longest travel time, in seconds, which includes the wait "
+        "(MATSim studies use 300-900)",
     )  # fmt: skip
     dispatch_interval_s: float = Field(
         15.0, gt=0, le=600, description="requests are gathered and dispatched every this many seconds"

@@ -1,0 +1,142 @@
+"""CityModel with mobility services: buses and shuttles in traffic, riders, offers, fallbacks, KPIs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from twin.maps.spec import network_from_spec
+from twin.model import CityModel
+from twin.scenario import load_scenario
+from twin.simulation import collect_result, run
+
+TOWN = "{synthetic: {kind: grid, rows: 8, cols: 8, block_m: 150, arterial_every: 4}}"
+# The town spans 0..1050 m in its UTM zone (EPSG:32635) from its origin at 60.17 N, 24.94 E.
+LINE = """
+      - name: "A"
+        stops: [[0, 450], [300, 450], [600, 450], [900, 450], [1050, 450]]
+        crs: {crs}
+        headway_min: {{"06:00": 10, "20:00": 20, "23:00": null}}
+"""
+
+
+def _scenario(tmp_path, *, services: str = "", population: str = "residents: 1500", name: str = "s"):
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(f"name: {name}\nseed: 11\ndate: 2026-12-15\ntimezone: Europe/Helsinki\nmap: {TOWN}\n"
+                    f"population:\n  {population}\n{services}")  # fmt: skip
+    return load_scenario(path)
+
+
+def _services(tmp_path, *, channels: str = "[app, phone]", fleet: int = 3, max_wait_s: float = 600, line: bool = True):
+    network = network_from_spec(_scenario(tmp_path, name="probe").map)
+    x0, y0 = network.nodes["x"].min(), network.nodes["y"].min()
+    crs = network.crs.to_string()
+    text = "services:\n  transit:\n    lines:\n" + LINE.format(crs=crs) if line else "services:\n"
+    if line:
+        # Shift the line's stops to the town's corner.
+        text = text.replace("[0, 450]", f"[{x0}, {y0 + 450}]").replace("[300, 450]", f"[{x0 + 300}, {y0 + 450}]")
+        text = text.replace("[600, 450]", f"[{x0 + 600}, {y0 + 450}]").replace("[900, 450]", f"[{x0 + 900}, {y0 + 450}]")
+        text = text.replace("[1050, 450]", f"[{x0 + 1050}, {y0 + 450}]")
+    text += (f"  drt:\n    - name: shuttle\n      fleet: {fleet}\n      seats: 4\n      max_wait_s: {max_wait_s}\n"
+             f"      booking_channels: {channels}\n      area: {{road_classes: [residential, secondary]}}\n")  # fmt: skip
+    return text
+
+
+@pytest.fixture(scope="module")
+def day(tmp_path_factory):
+    """One day of the town with a bus line and three shuttles (its model and result)."""
+    tmp = tmp_path_factory.mktemp("services")
+    scenario = _scenario(tmp, services=_services(tmp))
+    model = CityModel(scenario)
+    model.run()
+    return model, collect_result(model, started=0.0)
+
+
+def test_shuttle_riders_wait_ride_and_are_counted(day):
+    model, result = day
+    trips, kpis = result.trips, result.kpis
+    served = trips[trips["drt_outcome"] == "served"]
+    assert len(served) > 20
+    assert (served["mode"] == "drt").all() and (served["service"] == "shuttle").all()
+    arrived = served[served["status"] == "arrived"]
+    assert len(arrived) >= 0.95 * len(served)
+    # The town has no congestion at this size: the promised limits hold on the road too
+    # (a minute of slack for queues at junctions).
+    assert (arrived["wait_s"] >= 0).all() and (arrived["wait_s"] <= 600 + 60).all()
+    assert (arrived["detour_factor"] >= 0.99).all()
+    assert np.allclose(arrived["duration_s"], arrived["wait_s"] + arrived["in_vehicle_s"])
+    drt = kpis["services"]["drt"]
+    assert drt["served"] == len(served)
+    assert drt["requests"] == int((trips["drt_outcome"] != "").sum())
+    assert kpis["mode_shares"]["drt"] > 0
+
+
+def test_bus_kilometres_are_the_runs_driven(day):
+    model, result = day
+    timetable = model.mobility.timetable
+    # Every leg of a run that ended before midnight was driven whole: its route's length.
+    n_car = model._car_rows.size
+    arrival = model.traffic.arrival_s()[n_car:n_car + timetable.depart_s.size]
+    done = arrival <= model.end_s
+    assert done.mean() > 0.95
+    assert result.kpis["service_vehicle_km"]["transit"] == pytest.approx(timetable.length_m[done].sum() / 1000, rel=1e-6)
+    riders = result.trips[result.trips["mode"] == "transit"]
+    assert len(riders) > 0
+    ok = riders[riders["status"] == "arrived"]
+    assert (ok["wait_s"] >= 0).all() and (ok["service"].str.contains("A")).all()
+
+
+def test_shuttle_kilometres_match_the_dispatcher(day):
+    model, result = day
+    planned_km = result.kpis["services"]["drt"]["fleet_km"]
+    assert result.kpis["service_vehicle_km"]["drt"] == pytest.approx(planned_km, rel=0.02)
+
+
+def test_kpis_have_the_same_names_with_and_without_services(tmp_path, day):
+    _, with_services = day
+    baseline = run(_scenario(tmp_path, name="base"))
+
+    def names(tree, prefix=""):
+        out = set()
+        for key, value in tree.items():
+            if key == "run":  # wall times, which collect_result and run() fill differently
+                continue
+            if isinstance(value, dict) and key not in ("drt_by_service", "interventions", "zones"):
+                out |= names(value, f"{prefix}{key}.")
+            else:
+                out.add(prefix + key)
+        return out
+
+    assert names(baseline.kpis) == names(with_services.kpis)
+    # The same residents and plans: services change modes only.
+    pd.testing.assert_frame_equal(baseline.residents, with_services.residents)
+    plan = ["trip_id", "person_id", "origin_node", "dest_node", "planned_depart_s", "purpose"]
+    pd.testing.assert_frame_equal(baseline.trips[plan], with_services.trips[plan])
+
+
+def test_removing_smartphones_removes_app_only_users(tmp_path):
+    phones_off = "residents: 1500\n  smartphone_share: 0.0"
+    app_only = CityModel(_scenario(tmp_path, population=phones_off, services=_services(tmp_path, channels="[app]", line=False)))
+    assert not (app_only.trips["mode"] == "drt").any()
+    # A phone line lets the same residents book.
+    by_phone = CityModel(_scenario(tmp_path, population=phones_off, services=_services(tmp_path, channels="[app, phone]", line=False)))
+    assert (by_phone.trips["drt_outcome"] != "").sum() > 10
+
+
+def test_a_rejected_rider_takes_another_mode(tmp_path):
+    # One shuttle that may keep riders waiting 2 minutes at most cannot serve the town.
+    model = CityModel(_scenario(tmp_path, services=_services(tmp_path, fleet=1, max_wait_s=120)))
+    trips = model.trips
+    rejected = trips[trips["drt_outcome"] == "rejected"]
+    assert len(rejected) > 5
+    assert rejected["mode"].isin(["walk", "transit"]).all()
+    model.run()
+    assert (model.trips.loc[rejected.index, "status"] != "planned").all()
+
+
+def test_same_seed_same_day(tmp_path):
+    scenario = _scenario(tmp_path, services=_services(tmp_path))
+    first, second = run(scenario), run(scenario)
+    pd.testing.assert_frame_equal(first.trips, second.trips)
+    pd.testing.assert_frame_equal(first.services, second.services)

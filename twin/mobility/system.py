@@ -1,0 +1,508 @@
+"""The city's mobility services through one simulated day, as the model uses them.
+
+:class:`MobilitySystem` ties the services of a scenario (``services:``, as interventions
+changed them) to the rest of a run:
+
+1. **Planning the day.** :meth:`~MobilitySystem.level_of_service` gives mode choice the transit
+   and shuttle (``drt``) columns: transit by frequency-based routing on the timetable
+   (:func:`twin.mobility.transit.level_of_service`), shuttles as the direct car ride times
+   the service's ``expected_detour`` with ``expected_wait_s`` of waiting, door to door. A
+   shuttle is an alternative only for trips that start and end in its service area during
+   its hours, by a resident who can use one of its booking channels
+   (:mod:`twin.mobility.fares`); the first service that covers a trip serves it. Fares are
+   each resident's (app discount, bundle).
+2. **Offers.** :meth:`~MobilitySystem.dispatch` sends the day's shuttle trips as requests to
+   the dispatcher (:func:`twin.mobility.drt.dispatch`). A rider accepts an offer when the
+   shuttle, at the offered wait and ride, would still be the tour's choice in the same logit
+   model with the same random draws (:meth:`~MobilitySystem.record_choice`). A rejected or
+   declined rider takes the better of walking and transit for the tour, by the same
+   utilities and draws; the trip's mode changes and ``drt_outcome`` says why.
+3. **Driving.** :meth:`~MobilitySystem.vehicle_legs` gives every bus and shuttle leg between
+   two stops as a vehicle trip for the traffic engine, each chained to the vehicle's
+   previous leg, so buses and shuttles add to congestion and are delayed by it.
+4. **Riding.** :meth:`~MobilitySystem.finish` takes the legs' actual times from the engine:
+   transit riders board the actual runs (with capacity, :func:`twin.mobility.transit.simulate_riders`);
+   a shuttle rider is picked up when the vehicle reaches the stop, not before the request,
+   and set down when it reaches the destination. It fills each trip's wait, in-vehicle and
+   walk time, detour factor and fare, and the operators' figures per hour and per day.
+
+Simplifications: shuttles are door to door (every junction of the service area that cars can
+reach is a stop); the dispatcher plans on link times of the hour (free-flow, or those of the
+last learning iteration of traffic); a late shuttle skips its dwell; walking to and from
+transit is not simulated on the streets (it does not light lamps); a person's later trips do
+not wait for a late bus or shuttle.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from twin._errors import ScenarioError
+from twin.maps.network import StreetNetwork
+from twin.maps.routing import route
+from twin.mobility import drt as drt_module
+from twin.mobility import transit as transit_module
+from twin.mobility.fares import can_use_channels, pay_per_trip, subscribers_by_savings, subscribers_by_share
+from twin.population.choice import SERVICE_ALTERNATIVES, TravelTimes
+from twin.scenario.schema import ModeChoiceSpec
+from twin.scenario.services import DrtSpec, ServicesSpec
+
+__all__ = ["MobilitySystem", "ServiceLegs"]
+
+_FALLBACK = ("walk", "transit")
+"""What a rider whose shuttle request fails takes instead (car and bike stayed at home)."""
+
+_DRT_OUTCOMES = {drt_module.SERVED: "served", drt_module.REJECTED: "rejected", drt_module.DECLINED: "declined",
+                 drt_module.OUTSIDE_HOURS: "outside_hours"}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceLegs:
+    """Bus and shuttle legs as vehicle trips for the traffic engine.
+
+    Attributes
+    ----------
+    depart_s
+        Planned departure of each leg.
+    route_offsets, route_edges
+        The car edges of each leg, CSR style.
+    prev_leg
+        The leg the vehicle drives before (``-1`` for its first), as a position in these legs.
+    """
+
+    depart_s: np.ndarray
+    route_offsets: np.ndarray
+    route_edges: np.ndarray
+    prev_leg: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.depart_s.size)
+
+
+class _Shuttles:
+    """One DRT service on the map: its stops, fleet, and the day's requests and result."""
+
+    def __init__(self, spec: DrtSpec, network: StreetNetwork, *, where: str) -> None:
+        self.spec = spec
+        inside = spec.area.nodes_inside(network, where=f"{where}.area")
+        car_nodes = np.zeros(network.n_nodes, dtype=bool)
+        car_nodes[network.mode_nodes("car")] = True
+        self.stop_nodes = np.flatnonzero(inside & car_nodes).astype(np.int64)
+        if self.stop_nodes.size < 2:
+            raise ScenarioError(f"{where}.area: the service area holds {self.stop_nodes.size} junction(s) cars can "
+                                "reach; a shuttle needs at least two; widen the area")  # fmt: skip
+        self.stop_of_node = np.full(network.n_nodes, -1, dtype=np.int64)
+        self.stop_of_node[self.stop_nodes] = np.arange(self.stop_nodes.size)
+        xy = network.nodes[["x", "y"]].to_numpy(dtype=float)
+        self.stop_xy = xy[self.stop_nodes]
+        if spec.depots is None:
+            # Spread the fleet over the area: every k-th stop in the order of a coarse sweep.
+            order = np.lexsort((self.stop_xy[:, 0], np.floor(self.stop_xy[:, 1] / spec.rebalance_cell_m)))
+            picks = np.linspace(0, order.size - 1, spec.fleet).round().astype(np.int64)
+            self.start_stop = order[picks]
+        else:
+            depot_xy = _project(spec.depots, spec.crs, network)
+            nearest = np.argmin(((depot_xy[:, None, :] - self.stop_xy[None, :, :]) ** 2).sum(axis=2), axis=1)
+            far = np.sqrt(((depot_xy - self.stop_xy[nearest]) ** 2).sum(axis=1))
+            if (far > 1000).any():
+                k = int(np.argmax(far > 1000))
+                raise ScenarioError(f"{where}.depots.{k}: the depot is {far[k] / 1000:.1f} km from the service area; "
+                                    "put it inside or check the lon/lat order")  # fmt: skip
+            self.start_stop = nearest[np.arange(spec.fleet) % nearest.size].astype(np.int64)
+        start, end = spec.hours_s()
+        self.fleet = drt_module.DrtFleet(
+            start_stop=self.start_stop, seats=spec.seats, max_wait_s=spec.max_wait_s,
+            alpha=spec.max_travel_time_alpha, beta_s=spec.max_travel_time_beta_s,
+            dispatch_interval_s=spec.dispatch_interval_s, dwell_s=spec.dwell_s, service_start_s=start,
+            service_end_s=end, rebalance_interval_s=spec.rebalance_interval_s,
+            rebalance_cell_m=spec.rebalance_cell_m, stop_xy=self.stop_xy,
+        )  # fmt: skip
+        self.rows = np.empty(0, dtype=np.int64)
+        self.requests: drt_module.DrtRequests | None = None
+        self.result: drt_module.DrtResult | None = None
+
+    def serves(self, origin: np.ndarray, dest: np.ndarray, depart_s: np.ndarray) -> np.ndarray:
+        """Which trips start and end at a stop, during the hours (clock time, any day)."""
+        start, end = self.spec.hours_s()
+        clock = np.mod(depart_s, 86400.0)
+        in_hours = ((clock >= start) & (clock < end)) | ((clock + 86400.0 >= start) & (clock + 86400.0 < end))
+        return (self.stop_of_node[origin] >= 0) & (self.stop_of_node[dest] >= 0) & (origin != dest) & in_hours
+
+
+class MobilitySystem:
+    """The transit lines and shuttle services of one run (see the module documentation).
+
+    Parameters
+    ----------
+    services
+        The services (the scenario's, as interventions changed them).
+    network
+        The street network the run uses.
+    where
+        How messages name the scenario, e.g. its file or name.
+    start_s, end_s
+        The run's window.
+    mode_choice
+        The coefficients of the mode choice (values of time, weights, constants, scale).
+    walk_speed_mps
+        Walking speed, to and from stops.
+    car_weight
+        The edge weight vehicles route on (see :func:`twin.population.choice.car_route_weight`).
+    rng
+        The run's ``services`` random stream (bundle uptake, riders' draws at an offer).
+    """
+
+    def __init__(self, services: ServicesSpec, network: StreetNetwork, *, where: str, start_s: float, end_s: float,
+                 mode_choice: ModeChoiceSpec, walk_speed_mps: float, car_weight: str | np.ndarray,
+                 rng: np.random.Generator) -> None:  # fmt: skip
+        self.spec = services
+        self.network = network
+        self.start_s, self.end_s = float(start_s), float(end_s)
+        self.mode_choice = mode_choice
+        self.walk_speed_mps = float(walk_speed_mps)
+        self.car_weight = car_weight
+        self._rng = rng
+        self.lines = transit_module.build_lines(services.transit, network, where=f"{where}: services.transit") \
+            if services.has_transit else []  # fmt: skip
+        self.timetable = self._timetable(None)
+        self.shuttles = [_Shuttles(spec, network, where=f"{where}: services.drt.{i}") for i, spec in enumerate(services.drt)]
+        self.subscriber: np.ndarray | None = None
+        self._base_fare = {name: np.empty(0) for name in SERVICE_ALTERNATIVES}
+        self._transit_paths = None
+        self._trip_service = np.empty(0, dtype=np.int64)
+        self._offer: dict[str, np.ndarray] = {}
+        self.outcome: dict[str, Any] | None = None
+        self.stranded_rows = np.empty(0, dtype=np.int64)
+        self.hourly = pd.DataFrame()
+
+    def _timetable(self, link_times_s: np.ndarray | None):
+        if not self.lines:
+            return None
+        return transit_module.build_timetable(self.lines, self.network, start_s=self.start_s, end_s=self.end_s,
+                                              car_weight=self.car_weight, link_times_s=link_times_s)  # fmt: skip
+
+    @property
+    def empty(self) -> bool:
+        """Whether the city has no service at all."""
+        return not self.lines and not self.shuttles
+
+    @property
+    def chooses_twice(self) -> bool:
+        """Whether residents decide on the bundle from their own pay-per-trip choices."""
+        return self.spec.subscription is not None and self.spec.subscription.uptake == "savings"
+
+    # ------------------------------------------------------------------ planning
+
+    def level_of_service(self, trips: pd.DataFrame, residents: pd.DataFrame, street: TravelTimes) -> TravelTimes:
+        """The transit and shuttle columns of the mode choice for every trip.
+
+        Parameters
+        ----------
+        trips
+            The planned trips (``person_id``, ``origin_node``, ``dest_node``, ``depart_s``).
+        residents
+            The residents, by ``person_id`` = row (``smartphone`` is read).
+        street
+            The street modes' level of service; the car column gives the shuttles' direct ride.
+        """
+        n = len(trips)
+        origin = trips["origin_node"].to_numpy(np.int64)
+        dest = trips["dest_node"].to_numpy(np.int64)
+        depart = trips["depart_s"].to_numpy(float)
+        person = trips["person_id"].to_numpy(np.int64)
+        smartphone = residents["smartphone"].to_numpy(bool)
+        times = TravelTimes.unavailable(n)
+        transit, drt = (SERVICE_ALTERNATIVES.index(name) for name in ("transit", "drt"))
+        params = self.mode_choice
+        if self.timetable is not None:
+            los = transit_module.level_of_service(
+                self.timetable, self.network, origin, dest, depart, walk_speed_mps=self.walk_speed_mps,
+                max_walk_m=self.spec.transit.max_walk_m, walk_time_weight=params.walk_time_weight,
+                wait_time_weight=params.wait_time_weight, transfer_penalty_s=self.spec.transit.transfer_penalty_s,
+            )  # fmt: skip
+            self._transit_paths = los.paths
+            times.in_vehicle_s[:, transit] = los.in_vehicle_s
+            times.walk_s[:, transit] = np.where(np.isfinite(los.in_vehicle_s), los.walk_s, 0.0)
+            times.wait_s[:, transit] = np.where(np.isfinite(los.in_vehicle_s), los.wait_s, 0.0)
+            times.distance_m[:, transit] = np.where(np.isfinite(los.distance_m), los.distance_m, 0.0)
+        self._base_fare["transit"] = np.full(n, self.spec.fares.transit_eur)
+
+        self._trip_service = np.full(n, -1, dtype=np.int64)
+        car = street.alternatives.index("car")
+        direct_s, direct_m = street.in_vehicle_s[:, car], street.distance_m[:, car]
+        for k, service in enumerate(self.shuttles):
+            bookable = can_use_channels(service.spec.booking_channels, smartphone)[person]
+            free = (self._trip_service < 0) & service.serves(origin, dest, depart) & bookable & np.isfinite(direct_s)
+            self._trip_service[free] = k
+            times.in_vehicle_s[free, drt] = direct_s[free] * service.spec.expected_detour
+            times.wait_s[free, drt] = service.spec.expected_wait_s
+            times.distance_m[free, drt] = direct_m[free]
+        fares = self.spec.fares
+        self._base_fare["drt"] = np.where(self._trip_service >= 0,
+                                          fares.drt_base_eur + fares.drt_eur_per_km * np.where(np.isfinite(direct_m), direct_m, 0.0) / 1000,
+                                          0.0)  # fmt: skip
+
+        bundle = self.spec.subscription
+        if bundle is not None and bundle.uptake != "savings":
+            self.subscriber = subscribers_by_share(bundle, can_use_channels(bundle.channels, smartphone), rng=self._rng)
+        return self._with_fares(times, person, smartphone)
+
+    def _with_fares(self, times: TravelTimes, person: np.ndarray, smartphone: np.ndarray) -> TravelTimes:
+        for j, name in enumerate(times.alternatives):
+            if name in self._base_fare:
+                paid = pay_per_trip(self.spec, self._base_fare[name], mode=name, person=person,
+                                    smartphone=smartphone, subscriber=self.subscriber)  # fmt: skip
+                times.fare_eur[:, j] = np.where(times.reachable[:, j], paid, 0.0)
+        return times
+
+    def after_first_choice(self, trips: pd.DataFrame, residents: pd.DataFrame, times: TravelTimes,
+                           modes: np.ndarray) -> TravelTimes:  # fmt: skip
+        """Decide who buys the bundle on savings, from the modes chosen paying per trip."""
+        bundle = self.spec.subscription
+        person = trips["person_id"].to_numpy(np.int64)
+        smartphone = residents["smartphone"].to_numpy(bool)
+        covered = np.zeros(len(trips))
+        for name in bundle.covers:
+            j = times.alternatives.index(name)
+            covered += np.where(modes == name, times.fare_eur[:, j], 0.0)
+        self.subscriber = subscribers_by_savings(bundle, can_use_channels(bundle.channels, smartphone), person=person,
+                                                 covered_fare_eur=covered)  # fmt: skip
+        return self._with_fares(times, person, smartphone)
+
+    def record_choice(self, trips: pd.DataFrame, residents: pd.DataFrame, times: TravelTimes, *,
+                      utilities: np.ndarray, available: np.ndarray, noise: np.ndarray, tour: np.ndarray) -> None:  # fmt: skip
+        """Keep what the offer-and-accept loop needs for the trips that chose a shuttle.
+
+        A rider accepts an offer when the shuttle, with the offered wait and ride in place of
+        the expected ones, would still be their tour's choice: when the offer's extra
+        generalised cost, times the logit scale, is no more than the shuttle's lead over the
+        next best alternative (same utilities, same Gumbel draws). A rider whose request
+        fails takes the better of walking and transit for the tour.
+
+        Parameters
+        ----------
+        trips, residents, times
+            As for :meth:`level_of_service`, ``trips`` with its chosen ``mode``.
+        utilities, available, noise, tour
+            The tours' utilities, availability and Gumbel draws of the choice, and each trip's
+            tour (:func:`twin.population.choice.tour_utilities`).
+        """
+        params = self.mode_choice
+        alts = times.alternatives
+        rows = np.flatnonzero(trips["mode"].to_numpy().astype(str) == "drt")
+        value = np.where(available, utilities + noise, -np.inf)[tour[rows]]
+        drt = alts.index("drt")
+        others = value.copy()
+        others[:, drt] = -np.inf
+        lead = value[:, drt] - others.max(axis=1)
+        fallback = np.array([alts.index(name) for name in _FALLBACK])
+        choice = np.argmax(value[:, fallback], axis=1)
+        vot_by_group = np.array(list(params.value_of_time_eur_per_h.values()), dtype=np.float64)
+        income = pd.Categorical(residents["income"], categories=list(params.value_of_time_eur_per_h))
+        vot = vot_by_group[np.asarray(income.codes, dtype=np.int64)[trips["person_id"].to_numpy(np.int64)[rows]]]
+        expected_s = times.in_vehicle_s[rows, drt] + params.wait_time_weight * times.wait_s[rows, drt]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            spare_s = np.where(vot > 0, lead * 3600.0 / (params.scale_per_eur * vot), np.inf)
+        self._offer = {
+            "rows": rows, "budget_s": np.where(np.isfinite(lead), expected_s + spare_s, np.inf),
+            "fallback": np.asarray(_FALLBACK)[choice],
+            "fare_paid": {name: times.fare_eur[:, alts.index(name)].copy() for name in SERVICE_ALTERNATIVES},
+        }  # fmt: skip
+
+    # ------------------------------------------------------------------ dispatch
+
+    def dispatch(self, trips: pd.DataFrame, *, link_times_s: np.ndarray | None = None,
+                 extra_s: np.ndarray | None = None) -> None:  # fmt: skip
+        """Dispatch the day's shuttle trips and move failed requests to their fallback mode.
+
+        May be called again (on newer link times): trips return to the shuttle first.
+
+        Parameters
+        ----------
+        trips
+            The model's trip table (``mode``, ``status``, ``planned_depart_s``, nodes); changed
+            in place: ``mode`` of failed requests, ``drt_outcome``.
+        link_times_s
+            ``(n_edges, n_bins)`` link times to plan on; free-flow when ``None``.
+        extra_s
+            Seconds added to each edge's weight (tolls turned into time).
+        """
+        if not self.shuttles:
+            return
+        offer = self._offer
+        rows_all = offer.get("rows", np.empty(0, np.int64))
+        if "drt_outcome" not in trips:
+            trips["drt_outcome"] = ""
+        trips.loc[rows_all, "mode"] = "drt"
+        # A fallback walk found unreachable in an earlier dispatch is a shuttle trip again.
+        trips.loc[rows_all[trips["status"].to_numpy()[rows_all] == "unreachable"], "status"] = "planned"
+        params = self.mode_choice
+        planned = trips["status"].to_numpy()[rows_all] == "planned"
+        for k, service in enumerate(self.shuttles):
+            pick = planned & (self._trip_service[rows_all] == k)
+            rows = rows_all[pick]
+            service.rows = rows
+            if rows.size == 0:
+                service.requests, service.result = None, None
+                continue
+            origin = service.stop_of_node[trips["origin_node"].to_numpy(np.int64)[rows]]
+            dest = service.stop_of_node[trips["dest_node"].to_numpy(np.int64)[rows]]
+            service.requests = drt_module.DrtRequests(
+                time_s=trips["planned_depart_s"].to_numpy(float)[rows], origin=origin, dest=dest,
+                budget_s=offer["budget_s"][pick], wait_weight=params.wait_time_weight,
+            )  # fmt: skip
+            matrix = drt_module.StopMatrix.from_network(self.network, service.stop_nodes, link_times_s=link_times_s,
+                                                        extra_s=extra_s)  # fmt: skip
+            service.result = drt_module.dispatch(service.requests, service.fleet, matrix)
+            status = service.result.status
+            trips.loc[rows, "drt_outcome"] = np.array([_DRT_OUTCOMES[int(s)] for s in range(4)])[status]
+            failed = status != drt_module.SERVED
+            trips.loc[rows[failed], "mode"] = offer["fallback"][pick][failed]
+
+    # ------------------------------------------------------------------ driving
+
+    def vehicle_legs(self) -> ServiceLegs:
+        """Every bus leg, then every shuttle leg, as vehicle trips for the traffic engine."""
+        parts = []
+        if self.timetable is not None:
+            tt = self.timetable
+            parts.append((tt.depart_s, tt.route_offsets, tt.route_edges, tt.prev_leg))
+        for service in self.shuttles:
+            if service.result is None:
+                continue
+            legs = service.result.legs
+            found = route(self.network, service.stop_nodes[legs.from_stop], service.stop_nodes[legs.to_stop],
+                          mode="car", weight=self.car_weight)  # fmt: skip
+            parts.append((legs.depart_s, found.offsets, found.edges, legs.prev_leg))
+        depart, offsets, edges, prev, n = [], [np.zeros(1, np.int64)], [], [], 0
+        for part_depart, part_offsets, part_edges, part_prev in parts:
+            depart.append(np.asarray(part_depart, float))
+            offsets.append(np.asarray(part_offsets[1:], np.int64) + (offsets[-1][-1] if offsets[-1].size else 0))
+            edges.append(np.asarray(part_edges, np.int64))
+            prev.append(np.where(np.asarray(part_prev) >= 0, np.asarray(part_prev) + n, -1))
+            n += part_depart.size
+        cat = (lambda arrays, dtype: np.concatenate(arrays).astype(dtype) if arrays else np.empty(0, dtype))  # noqa: E731
+        return ServiceLegs(depart_s=cat(depart, float), route_offsets=np.concatenate(offsets).astype(np.int64),
+                           route_edges=cat(edges, np.int64), prev_leg=cat(prev, np.int64))  # fmt: skip
+
+    # ------------------------------------------------------------------ riding
+
+    def finish(self, trips: pd.DataFrame, *, leg_depart_s: np.ndarray, leg_arrive_s: np.ndarray) -> None:
+        """Ride the day on the legs' actual times; fill the trips' outcomes and the operators' figures.
+
+        Called before the model sets the trips' status from their times: transit riders left
+        at a stop with no vehicle before the end of the run are listed in
+        :attr:`stranded_rows`.
+
+        Parameters
+        ----------
+        trips
+            The model's trip table, changed in place for transit and shuttle trips still
+            ``planned``: ``depart_s``, ``arrival_s`` (NaN unless arrived in the run),
+            ``wait_s``, ``in_vehicle_s``, ``walk_s``, ``detour_factor``, ``fare_eur``,
+            ``service`` and ``route_length_m``.
+        leg_depart_s, leg_arrive_s
+            Actual departure and arrival of each leg of :meth:`vehicle_legs` (NaN where it had
+            not happened by the end of the run).
+        """
+        mode = trips["mode"].to_numpy().astype(str)
+        fare_paid = self._offer.get("fare_paid", {})
+        hourly, outcome = [], {"transit": None, "drt": {}}
+        n_bus = 0
+        if self.timetable is not None:
+            tt = self.timetable
+            n_bus = tt.depart_s.size
+            rows = np.flatnonzero((mode == "transit") & (trips["status"].to_numpy() == "planned"))
+            paths = _select_paths(self._transit_paths, rows)
+            depart = trips["planned_depart_s"].to_numpy(float)[rows]
+            riders = transit_module.simulate_riders(tt, paths, depart, leg_depart_s=leg_depart_s[:n_bus],
+                                                    leg_arrive_s=leg_arrive_s[:n_bus], end_s=self.end_s)  # fmt: skip
+            fare = fare_paid["transit"][rows] if "transit" in fare_paid else np.full(rows.size, self.spec.fares.transit_eur)
+            fare = np.where(riders.boardings > 0, fare, 0.0)
+            arrived = (riders.status == 0) & (riders.arrival_s <= self.end_s)
+            trips.loc[rows, "depart_s"] = depart
+            trips.loc[rows, "arrival_s"] = np.where(arrived, riders.arrival_s, np.nan)
+            trips.loc[rows, "wait_s"] = riders.wait_s
+            trips.loc[rows, "in_vehicle_s"] = riders.in_vehicle_s
+            trips.loc[rows, "walk_s"] = riders.walk_s
+            trips.loc[rows, "fare_eur"] = fare
+            trips.loc[rows, "service"] = [_line_names(tt, paths, i) for i in range(rows.size)]
+            self.stranded_rows = rows[riders.status != 0]
+            table, daily = transit_module.operator_table(tt, riders, paths, fare_eur=fare, depart_s=depart)
+            hourly.append(table.assign(service_kind="transit"))
+            outcome["transit"] = daily
+        start = n_bus
+        for service in self.shuttles:
+            result, requests = service.result, service.requests
+            if result is None:
+                outcome["drt"][service.spec.name] = None
+                continue
+            n_legs = result.legs.depart_s.size
+            arrive = leg_arrive_s[start:start + n_legs]
+            start += n_legs
+            served = result.status == drt_module.SERVED
+            pickup = np.full(result.status.size, np.nan)
+            dropoff = np.full(result.status.size, np.nan)
+            pickup[served] = np.maximum(requests.time_s[served], arrive[result.pickup_leg[served]])
+            dropoff[served] = arrive[result.dropoff_leg[served]]
+            rows = service.rows[served]
+            fare = fare_paid["drt"][service.rows] if "drt" in fare_paid else np.zeros(service.rows.size)
+            done = np.isfinite(dropoff[served]) & (dropoff[served] <= self.end_s)
+            trips.loc[rows, "depart_s"] = requests.time_s[served]
+            trips.loc[rows, "arrival_s"] = np.where(done, dropoff[served], np.nan)
+            trips.loc[rows, "wait_s"] = pickup[served] - requests.time_s[served]
+            trips.loc[rows, "in_vehicle_s"] = dropoff[served] - pickup[served]
+            trips.loc[rows, "walk_s"] = 0.0
+            with np.errstate(divide="ignore", invalid="ignore"):
+                trips.loc[rows, "detour_factor"] = np.where(result.direct_s[served] > 0,
+                                                            (dropoff[served] - pickup[served]) / result.direct_s[served], np.nan)  # fmt: skip
+            trips.loc[rows, "fare_eur"] = fare[served]
+            trips.loc[rows, "route_length_m"] = result.direct_m[served]
+            trips.loc[rows, "service"] = service.spec.name
+            table, daily = drt_module.operator_table(
+                result, requests, service.fleet, fare_eur=np.where(served, fare, 0.0),
+                cost_eur_per_vehicle_hour=service.spec.cost_eur_per_vehicle_hour,
+                cost_eur_per_km=service.spec.cost_eur_per_km, pickup_s=pickup, dropoff_s=dropoff,
+            )  # fmt: skip
+            daily = dict(daily, co2_kg=float(daily["fleet_km"] or 0.0) * service.spec.co2_kg_per_km)
+            hourly.append(table.assign(service=service.spec.name, service_kind="drt"))
+            outcome["drt"][service.spec.name] = daily
+        outcome["maas"] = self._bundle_figures()
+        self.outcome = outcome
+        self.hourly = pd.concat(hourly, ignore_index=True) if hourly else pd.DataFrame()
+
+    def _bundle_figures(self) -> dict[str, Any]:
+        bundle = self.spec.subscription
+        subscribers = int(self.subscriber.sum()) if self.subscriber is not None else 0
+        revenue = subscribers * bundle.price_eur_per_month / bundle.days_per_month if bundle is not None else 0.0
+        return {"subscribers": subscribers, "subscription_revenue_eur_per_day": round(revenue, 2)}
+
+
+def _project(points: list[list[float]], crs: str | None, network: StreetNetwork) -> np.ndarray:
+    """Points given in ``crs`` (lon/lat by default) in the network's coordinates."""
+    import pyproj
+
+    transformer = pyproj.Transformer.from_crs(crs or "EPSG:4326", network.crs, always_xy=True)
+    xy = np.asarray(points, dtype=float)
+    x, y = transformer.transform(xy[:, 0], xy[:, 1])
+    return np.column_stack([x, y])
+
+
+def _select_paths(paths, rows: np.ndarray):
+    """The transit paths of some trips, in the order of ``rows``."""
+    hops = np.diff(paths.offsets)[rows]
+    offsets = np.concatenate(([0], np.cumsum(hops))).astype(np.int64)
+    flat = np.repeat(paths.offsets[:-1][rows] - offsets[:-1], hops) + np.arange(int(hops.sum()))
+    return transit_module.TransitPaths(
+        access_walk_s=paths.access_walk_s[rows], egress_walk_s=paths.egress_walk_s[rows], offsets=offsets,
+        ride_line=paths.ride_line[flat], ride_board=paths.ride_board[flat], ride_alight=paths.ride_alight[flat],
+    )  # fmt: skip
+
+
+def _line_names(timetable, paths, i: int) -> str:
+    lines = paths.ride_line[paths.offsets[i]:paths.offsets[i + 1]]
+    return "+".join(timetable.lines[int(j)].name for j in lines)
