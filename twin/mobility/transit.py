@@ -734,16 +734,19 @@ def level_of_service(
     period = np.searchsorted(cuts, depart, side="right")
     order = np.argsort(period, kind="stable")
     bounds = np.flatnonzero(np.diff(period[order])) + 1
-    groups: dict[tuple, list[np.ndarray]] = {}
+    bands: dict[tuple, list[np.ndarray]] = {}
     for trips in np.split(order, bounds):
-        key = _service_key(timetable, depart[trips[0]])
-        groups.setdefault(key, []).append(trips)
-
-    for key, chunks in groups.items():
-        trips = np.concatenate(chunks)
+        bands.setdefault(_service_key(timetable, depart[trips[0]]), []).append(trips)
+    # Bands that offer the same service (headways and running times) are searched once.
+    groups: dict[bytes, tuple[_Service, list[np.ndarray]]] = {}
+    for key, chunks in bands.items():
         service = _period_service(timetable, layout, key)
-        if service is None:
-            continue
+        if service is not None:
+            same = service.half_wait.tobytes() + service.leg_s.tobytes()
+            groups.setdefault(same, (service, []))[1].extend(chunks)
+
+    for service, chunks in groups.values():
+        trips = np.concatenate(chunks)
         graph = _stop_graph(layout, service, wait_time_weight, transfer_penalty_s)
         ivt, wt, length, boards, last_board, last_alight = _stop_to_stop(graph, layout, service)
         cost = ivt + wait_time_weight * wt + transfer_penalty_s * np.maximum(boards - 1, 0)
@@ -889,7 +892,7 @@ def _period_service(timetable: Timetable, layout: _StopLayout, key: tuple) -> _S
 
 
 def _stop_graph(layout: _StopLayout, service: _Service, wait_weight: float, penalty_s: float):
-    """The route-stop graph of a period, as a SciPy CSR matrix.
+    """The route-stop graph of a period, as CSR arrays ``(indptr, heads, weights)``.
 
     Nodes: stations ``0..S-1``, then a departure node ``S + j`` and an arrival node
     ``S + J + j`` per line-stop ``j``. Edges: board (station -> departure, weighted wait plus
@@ -911,11 +914,11 @@ def _stop_graph(layout: _StopLayout, service: _Service, wait_weight: float, pena
                             layout.station[not_first]])  # fmt: skip
     weights = np.concatenate([wait_weight * service.half_wait[board] + penalty_s, service.leg_s[not_last],
                               service.dwell_s[stay], np.zeros(int(not_first.sum()))])  # fmt: skip
-    # SciPy's csgraph may take an explicit zero for a missing edge; zero-cost edges get a
-    # negligible positive weight (components are summed from the true values).
-    weights = np.where(weights > 0, weights, 1e-9)
     size = s_count + 2 * j_count
-    return scipy.sparse.csr_array((weights, (tails, heads)), shape=(size, size))
+    order = np.argsort(tails, kind="stable")
+    indptr = np.zeros(size + 1, dtype=np.int64)
+    np.cumsum(np.bincount(tails, minlength=size), out=indptr[1:])
+    return indptr, heads[order].astype(np.int64), weights[order]
 
 
 def _walk_matrix(network: StreetNetwork):
@@ -930,13 +933,16 @@ def _walk_matrix(network: StreetNetwork):
     tails, heads, w = tails[order], heads[order], w[order]
     first = np.ones(tails.size, dtype=bool)
     first[1:] = (tails[1:] != tails[:-1]) | (heads[1:] != heads[:-1])
-    w = np.where(w[first] > 0, w[first], 1e-6)  # see _stop_graph on explicit zeros
+    # SciPy's csgraph may take an explicit zero for a missing edge; a zero-length edge gets
+    # a negligible positive length instead.
+    w = np.where(w[first] > 0, w[first], 1e-6)
     n = network.n_nodes
     return scipy.sparse.csr_array((w, (tails[first], heads[first])), shape=(n, n))
 
 
 def _walk_reach(matrix, stations: np.ndarray, targets: np.ndarray, max_m: float):
-    """Stations within ``max_m`` of each target node: CSR ``(offsets, station, metres)`` over targets.
+    """Stations within ``max_m`` of each target node: CSR ``(offsets, station, metres)`` over
+    targets, nearest first.
 
     Searches run from the stations (on the transposed matrix for walks towards them), in
     chunks so that memory stays bounded on large networks.
@@ -952,18 +958,26 @@ def _walk_reach(matrix, stations: np.ndarray, targets: np.ndarray, max_m: float)
     t = np.concatenate(pieces_t)
     s = np.concatenate(pieces_s)
     m = np.concatenate(pieces_m)
-    order = np.lexsort((s, t))
+    order = np.argsort(t, kind="stable")
     offsets = np.zeros(targets.size + 1, dtype=np.int64)
     np.cumsum(np.bincount(t, minlength=targets.size), out=offsets[1:])
-    return offsets, s[order].astype(np.int64), m[order]
+    s, m = s[order].astype(np.int64), m[order]
+    _nearest_first(offsets, s, m)
+    return offsets, s, m
 
 
-_SEARCH_BYTES = 64 * 2**20
-"""Memory budget of one chunk of stop-graph searches (distances and predecessors)."""
+@njit(cache=True)
+def _nearest_first(offsets, station, metres):
+    """Sort each target's stations by walking distance, in place (the segments are short)."""
+    for i in range(offsets.size - 1):
+        lo, hi = offsets[i], offsets[i + 1]
+        order = np.argsort(metres[lo:hi], kind="mergesort")
+        station[lo:hi] = station[lo:hi][order]
+        metres[lo:hi] = metres[lo:hi][order]
 
 
 def _stop_to_stop(graph, layout: _StopLayout, service: _Service):
-    """Components of the cheapest path between every two stations, searched in chunks of sources.
+    """Components of the cheapest path between every two stations.
 
     Returns ``(S, S)`` arrays: in-vehicle seconds, wait seconds, metres in vehicles,
     boardings, and the line-stops where the path's last ride boards and alights (-1).
@@ -972,40 +986,87 @@ def _stop_to_stop(graph, layout: _StopLayout, service: _Service):
     out = (np.full((n_st, n_st), np.inf), np.full((n_st, n_st), np.inf), np.full((n_st, n_st), np.inf),
            np.zeros((n_st, n_st), np.int64), np.full((n_st, n_st), -1, np.int64),
            np.full((n_st, n_st), -1, np.int64))  # fmt: skip
-    chunk = max(1, _SEARCH_BYTES // (12 * graph.shape[0]))
-    for lo in range(0, n_st, chunk):
-        sources = np.arange(lo, min(lo + chunk, n_st))
-        dist, pred = dijkstra(graph, directed=True, indices=sources, return_predecessors=True)
-        _tree_components(dist, pred, sources, n_st, service.half_wait, service.leg_s, service.leg_m,
-                         service.dwell_s, *out)  # fmt: skip
+    indptr, heads, weights = graph
+    _stop_searches(indptr, heads, weights, n_st, service.half_wait, service.leg_s, service.leg_m,
+                   service.dwell_s, *out)  # fmt: skip
     return out
 
 
 @njit(cache=True)
-def _tree_components(dist, pred, sources, n_stations, half_wait, leg_s, leg_m, dwell_s,
-                     ivt, wait, length, boards, last_board, last_alight):  # fmt: skip
-    """Fill the station-to-station components of some sources' shortest paths.
+def _heap_push(heap_d, heap_v, size, d, v):
+    i = size
+    while i > 0:
+        parent = (i - 1) >> 1
+        if heap_d[parent] <= d:
+            break
+        heap_d[i] = heap_d[parent]
+        heap_v[i] = heap_v[parent]
+        i = parent
+    heap_d[i] = d
+    heap_v[i] = v
+    return size + 1
 
-    Summed along each search's shortest-path tree, nodes taken in order of distance so a
-    node's predecessor is always done first. Node kinds follow :func:`_stop_graph`. The last
-    ride's boarding and alighting line-stops let :func:`_pair_rides` recover every ride: the
-    path to the station where the last ride boards is the same tree's path.
+
+@njit(cache=True)
+def _heap_pop(heap_d, heap_v, size):
+    """Remove the smallest entry (returned as ``d, v, new size``)."""
+    d, v = heap_d[0], heap_v[0]
+    size -= 1
+    last_d, last_v = heap_d[size], heap_v[size]
+    i = 0
+    while True:
+        child = 2 * i + 1
+        if child >= size:
+            break
+        if child + 1 < size and heap_d[child + 1] < heap_d[child]:
+            child += 1
+        if heap_d[child] >= last_d:
+            break
+        heap_d[i] = heap_d[child]
+        heap_v[i] = heap_v[child]
+        i = child
+    heap_d[i] = last_d
+    heap_v[i] = last_v
+    return d, v, size
+
+
+@njit(cache=True)
+def _stop_searches(indptr, heads, weights, n_stations, half_wait, leg_s, leg_m, dwell_s,
+                   ivt, wait, length, boards, last_board, last_alight):  # fmt: skip
+    """One Dijkstra search from every station over the stop graph, summing path components.
+
+    Performance trick: a compiled search on the small graph, instead of SciPy's, which
+    spends most of its time per source on set-up; and the components of a node's path are
+    summed when it is settled, from its predecessor's (settled before it), so no
+    predecessor matrix is kept. Node kinds follow :func:`_stop_graph`. The last ride's
+    boarding and alighting line-stops let :func:`_pair_rides` recover every ride: the path
+    to the station where the last ride boards is the same search's path.
     """
-    n_v = dist.shape[1]
+    n_v = indptr.size - 1
     n_ls = half_wait.size
+    dist = np.empty(n_v)
+    pred = np.empty(n_v, np.int64)
+    done = np.zeros(n_v, np.bool_)
+    heap_d = np.empty(heads.size + 1)
+    heap_v = np.empty(heads.size + 1, np.int64)
     c_ivt = np.zeros(n_v)
     c_wait = np.zeros(n_v)
     c_len = np.zeros(n_v)
     c_boards = np.zeros(n_v, np.int64)
     c_lb = np.full(n_v, -1, np.int64)
     c_la = np.full(n_v, -1, np.int64)
-    for row in range(sources.size):
-        s = sources[row]
-        order = np.argsort(dist[row])
-        for v in order:
-            if not np.isfinite(dist[row, v]):
-                break
-            p = pred[row, v]
+    for s in range(n_stations):
+        dist[:] = np.inf
+        done[:] = False
+        dist[s] = 0.0
+        pred[s] = -1
+        size = _heap_push(heap_d, heap_v, 0, 0.0, s)
+        while size > 0:
+            d, v, size = _heap_pop(heap_d, heap_v, size)
+            if done[v]:
+                continue
+            done[v] = True
+            p = pred[v]
             if p < 0:
                 c_ivt[v] = 0.0
                 c_wait[v] = 0.0
@@ -1013,44 +1074,58 @@ def _tree_components(dist, pred, sources, n_stations, half_wait, leg_s, leg_m, d
                 c_boards[v] = 0
                 c_lb[v] = -1
                 c_la[v] = -1
-                continue
-            c_ivt[v] = c_ivt[p]
-            c_wait[v] = c_wait[p]
-            c_len[v] = c_len[p]
-            c_boards[v] = c_boards[p]
-            c_lb[v] = c_lb[p]
-            c_la[v] = c_la[p]
-            if v >= n_stations + n_ls:  # arrival at line-stop j: the ride from j - 1
-                j = v - n_stations - n_ls
-                c_ivt[v] += leg_s[j - 1]
-                c_len[v] += leg_m[j - 1]
-            elif v >= n_stations:  # departure from line-stop j
-                j = v - n_stations
-                if p < n_stations:  # boarding
-                    c_wait[v] += half_wait[j]
-                    c_boards[v] += 1
-                    c_lb[v] = j
-                else:  # staying aboard
-                    c_ivt[v] += dwell_s[j]
-            else:  # a station, reached by alighting from arrival node p
-                c_la[v] = p - n_stations - n_ls
-        for t in range(n_stations):
-            if t != s and np.isfinite(dist[row, t]):
-                ivt[s, t] = c_ivt[t]
-                wait[s, t] = c_wait[t]
-                length[s, t] = c_len[t]
-                boards[s, t] = c_boards[t]
-                last_board[s, t] = c_lb[t]
-                last_alight[s, t] = c_la[t]
+            else:
+                c_ivt[v] = c_ivt[p]
+                c_wait[v] = c_wait[p]
+                c_len[v] = c_len[p]
+                c_boards[v] = c_boards[p]
+                c_lb[v] = c_lb[p]
+                c_la[v] = c_la[p]
+                if v >= n_stations + n_ls:  # arrival at line-stop j: the ride from j - 1
+                    j = v - n_stations - n_ls
+                    c_ivt[v] += leg_s[j - 1]
+                    c_len[v] += leg_m[j - 1]
+                elif v >= n_stations:  # departure from line-stop j
+                    j = v - n_stations
+                    if p < n_stations:  # boarding
+                        c_wait[v] += half_wait[j]
+                        c_boards[v] += 1
+                        c_lb[v] = j
+                    else:  # staying aboard
+                        c_ivt[v] += dwell_s[j]
+                else:  # a station, reached by alighting from arrival node p
+                    c_la[v] = p - n_stations - n_ls
+                    ivt[s, v] = c_ivt[v]
+                    wait[s, v] = c_wait[v]
+                    length[s, v] = c_len[v]
+                    boards[s, v] = c_boards[v]
+                    last_board[s, v] = c_lb[v]
+                    last_alight[s, v] = c_la[v]
+            for k in range(indptr[v], indptr[v + 1]):
+                u = heads[k]
+                nd = d + weights[k]
+                if nd < dist[u] and not done[u]:
+                    dist[u] = nd
+                    pred[u] = v
+                    size = _heap_push(heap_d, heap_v, size, nd, u)
 
 
 @njit(cache=True)
 def _combine(trip_o, trip_d, acc_off, acc_st, acc_m, egr_off, egr_st, egr_m, cost, walk_cost_per_m):
     """Min-plus over stop pairs: best ``walk + stop-to-stop + walk`` of each trip.
 
+    Performance trick: walks are sorted by length, so once the walks alone (plus the
+    cheapest ride from the boarding stop) cost more than the best path found, the rest of
+    the loop is skipped.
+
     Returns the chosen boarding and alighting stations (-1 where none) and the walks in metres.
     """
     n = trip_o.size
+    n_st = cost.shape[0]
+    cheapest = np.full(n_st, np.inf)
+    for s in range(n_st):
+        for t in range(n_st):
+            cheapest[s] = min(cheapest[s], cost[s, t])
     best_s = np.full(n, -1, np.int64)
     best_t = np.full(n, -1, np.int64)
     best_a = np.full(n, np.inf)
@@ -1058,14 +1133,21 @@ def _combine(trip_o, trip_d, acc_off, acc_st, acc_m, egr_off, egr_st, egr_m, cos
     for i in range(n):
         o = trip_o[i]
         d = trip_d[i]
+        if egr_off[d] == egr_off[d + 1]:
+            continue
+        nearest_e = egr_m[egr_off[d]] * walk_cost_per_m
         best = np.inf
         for a in range(acc_off[o], acc_off[o + 1]):
-            s = acc_st[a]
             ca = acc_m[a] * walk_cost_per_m
-            if ca >= best:
-                continue
+            if ca + nearest_e >= best:
+                break
+            s = acc_st[a]
+            bound = ca + cheapest[s]
             for b in range(egr_off[d], egr_off[d + 1]):
-                c = ca + cost[s, egr_st[b]] + egr_m[b] * walk_cost_per_m
+                ce = egr_m[b] * walk_cost_per_m
+                if bound + ce >= best:
+                    break
+                c = ca + cost[s, egr_st[b]] + ce
                 if c < best:
                     best = c
                     best_s[i] = s
