@@ -104,14 +104,16 @@ def validate(
     from twin.scenario import load_scenario
 
     loaded = load_scenario(scenario, overrides=set_ or ())
-    if loaded.interventions:
-        # Districts and areas are checked against the map itself: a typo there would only
-        # show when the run starts.
+    if loaded.interventions or loaded.services.has_transit or loaded.services.has_drt:
+        # Districts, areas and stops are checked against the map itself: a typo there would
+        # only show when the run starts.
         from twin.interventions.registry import apply_interventions
         from twin.maps.spec import network_from_spec
+        from twin.mobility.system import check_services
 
         network = network_from_spec(loaded.map, vehicle_spacing_m=loaded.traffic.vehicle_spacing_m)
-        apply_interventions(loaded, network)
+        city, _, _ = apply_interventions(loaded, network)
+        check_services(city.services, city.network, where=str(scenario))
     if show:
         sys.stdout.write(yaml.safe_dump(loaded.model_dump(mode="json"), sort_keys=False, allow_unicode=True))
     else:
@@ -364,7 +366,7 @@ def _number(value: float) -> str:
 
 def _summary_kpis(summary, *, title: str, kpis: list[str] | None = None) -> Table:
     """The headline KPIs of a summary: mean ± sd per variant, difference to the baseline with its 95% CI."""
-    from twin.experiment.statistics import HEADLINE_KPIS
+    from twin.experiment.statistics import HEADLINE_KPIS, SERVICE_KPIS
 
     wanted = list(kpis) if kpis else list(HEADLINE_KPIS)
     unknown = [name for name in wanted if name not in set(summary["kpi"])]
@@ -380,6 +382,8 @@ def _summary_kpis(summary, *, title: str, kpis: list[str] | None = None) -> Tabl
         table.add_column(column, justify="right")
     for name in wanted:
         rows = summary[summary["kpi"] == name]
+        if not kpis and name in SERVICE_KPIS and not (rows["mean"].fillna(0) != 0).any():
+            continue  # no variant has the service
         table.add_row(f"[bold]{name}[/bold]")
         for i, row in enumerate(rows.itertuples()):
             spread = "" if row.sd != row.sd else f" ± {_number(row.sd)}"

@@ -342,12 +342,13 @@ def _misfits(scenario: Scenario, *, networks: dict[str, Any]) -> list[str]:
     the map at hand; finding it here stops a batch before every run fails on it. ``networks``
     keeps the maps loaded so far, by their settings.
     """
-    if not scenario.interventions:
+    if not (scenario.interventions or scenario.services.has_transit or scenario.services.has_drt):
         return []
     import warnings
 
     from twin.interventions.registry import apply_interventions
     from twin.maps.spec import network_from_spec
+    from twin.mobility.system import check_services
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # each run reports the map's warnings itself
@@ -355,7 +356,8 @@ def _misfits(scenario: Scenario, *, networks: dict[str, Any]) -> list[str]:
         if key not in networks:
             networks[key] = network_from_spec(scenario.map, vehicle_spacing_m=scenario.traffic.vehicle_spacing_m)
         try:
-            apply_interventions(scenario, networks[key])
+            city, _, _ = apply_interventions(scenario, networks[key])
+            check_services(city.services, city.network, where=scenario.name)
         except TwinError as error:
             return str(error).splitlines()
     return []

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["HEADLINE_KPIS", "SUMMARY_COLUMNS", "kpi_columns", "paired_difference", "summarize"]
+__all__ = ["HEADLINE_KPIS", "SERVICE_KPIS", "SUMMARY_COLUMNS", "kpi_columns", "paired_difference", "summarize"]
 
 SUMMARY_COLUMNS = (
     "variant", "kpi", "n", "mean", "sd", "n_pairs", "baseline_mean", "diff_mean", "diff_sd",
@@ -36,8 +36,17 @@ HEADLINE_KPIS = (
     "mode_shares.car",
     "safety.night_walk_bike_share_full_light",
     "safety.dark_arrivals_walk_bike",
+    "vehicle_km",
+    "mode_shares.transit",
+    "mode_shares.drt",
+    "services.drt.mean_wait_s",
+    "services.drt.subsidy_per_trip_eur",
 )
 """The KPIs ``twin batch`` and ``twin compare`` print; ``summary.csv`` holds them all."""
+
+SERVICE_KPIS = frozenset({"mode_shares.transit", "mode_shares.drt", "services.drt.mean_wait_s",
+                          "services.drt.subsidy_per_trip_eur"})  # fmt: skip
+"""Headline KPIs printed only when a variant has the service (otherwise they are zero or empty)."""
 
 _NOT_KPIS = frozenset({"run_id", "variant", "replication", "seed", "status", "error", "wall_time_s", "path"})
 

@@ -51,7 +51,7 @@ from twin.population.choice import SERVICE_ALTERNATIVES, TravelTimes
 from twin.scenario.schema import ModeChoiceSpec
 from twin.scenario.services import DrtSpec, ServicesSpec
 
-__all__ = ["MobilitySystem", "ServiceLegs"]
+__all__ = ["MobilitySystem", "ServiceLegs", "check_services"]
 
 _FALLBACK = ("walk", "transit")
 """What a rider whose shuttle request fails takes instead (car and bike stayed at home)."""
@@ -131,6 +131,21 @@ class _Shuttles:
         clock = np.mod(depart_s, 86400.0)
         in_hours = ((clock >= start) & (clock < end)) | ((clock + 86400.0 >= start) & (clock + 86400.0 < end))
         return (self.stop_of_node[origin] >= 0) & (self.stop_of_node[dest] >= 0) & (origin != dest) & in_hours
+
+
+def check_services(services: ServicesSpec, network: StreetNetwork, *, where: str) -> None:
+    """Place the services on the map as a run would, to find what does not fit before it runs.
+
+    Raises
+    ------
+    ScenarioError
+        A stop or depot far from the streets, a GTFS feed that does not load, a service area
+        with fewer than two junctions cars reach.
+    """
+    if services.has_transit:
+        transit_module.build_lines(services.transit, network, where=f"{where}: services.transit")
+    for i, spec in enumerate(services.drt):
+        _Shuttles(spec, network, where=f"{where}: services.drt.{i}")
 
 
 class MobilitySystem:
