@@ -4,8 +4,9 @@ Four steps, each a plain function over plain values:
 
 1. :func:`build_lines` turns the scenario's ``services.transit`` section
    (:class:`~twin.scenario.services.TransitSpec`) into :class:`Line` objects: stops given as
-   points are snapped to the nearest junction buses and pedestrians can use; a line drawn across an ``area``
-   runs along the area's longest axis; a GTFS feed is read by :mod:`twin.mobility.gtfs`.
+   points are snapped to the nearest junction buses and pedestrians can use; a line drawn
+   across an ``area`` runs along the area's longest axis; a GTFS feed is read by
+   :mod:`twin.mobility.gtfs`.
 2. :func:`build_timetable` lays out the day's runs (one vehicle trip along a whole line)
    from the headway bands, and splits each run into legs from one stop to the next, each
    with its car route, so the traffic engine can drive them as chained vehicle trips.
