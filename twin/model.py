@@ -145,6 +145,9 @@ class CityModel(mesa.Model):
         self._finished = False
 
         self.residents, table = self._demand(trips)
+        if len(self.residents):
+            subscriber = self.mobility.subscriber if self.mobility is not None else None
+            self.residents["maas_subscriber"] = subscriber if subscriber is not None else False
         # Loading the map counts as demand (as it always has); applying interventions does not.
         self.timings["demand_s"] = time.perf_counter() - started - self.timings["interventions_s"]
         self.trips = self._prepare_trips(table)

@@ -22,8 +22,9 @@ Every figure is computed from the run's own tables, so it can be checked against
   same keys with or without services (zeros, or ``null`` for a mean of nothing), so a
   variant with services pairs with its baseline in a batch;
 - equity: per income group and by smartphone access, each resident's mean minutes travelling
-  in the day (arrived trips, door to door, waits included) and out-of-pocket fares and tolls,
-  over all residents of the group (empty for a given trip table).
+  in the day (arrived trips, door to door, waits included) and money paid in the day (fares,
+  tolls, and a subscriber's bundle price per travel day), over all residents of the group
+  (empty for a given trip table).
 """
 
 from __future__ import annotations
@@ -172,7 +173,7 @@ def compute_kpis(*, trips: pd.DataFrame, lights: pd.DataFrame, lighting, timeser
         },
         "interventions": _interventions(interventions),
         "services": service,
-        "equity": _equity(trips, residents),
+        "equity": _equity(trips, residents, bundle_eur_per_day=float((services or {}).get("maas", {}).get("price_eur_per_day", 0.0))),
         "traffic": {
             "relative_gap": [_round(gap, 6) for gap in traffic["relative_gaps"]],
             "forced_moves": int(traffic["forced_moves"]),
@@ -228,8 +229,11 @@ def _plain(value: Any) -> Any:
     return _round(value, 4)
 
 
-def _equity(trips: pd.DataFrame, residents: pd.DataFrame | None) -> dict[str, Any]:
-    """Mean daily travel minutes and out-of-pocket EUR per resident, by income and smartphone."""
+def _equity(trips: pd.DataFrame, residents: pd.DataFrame | None, *, bundle_eur_per_day: float = 0.0) -> dict[str, Any]:
+    """Mean daily travel minutes and money paid per resident, by income and smartphone.
+
+    Money paid is fares, road tolls and, for subscribers, the bundle's price per travel day.
+    """
     if residents is None or not len(residents) or "person_id" not in trips:
         return {}
     n = len(residents)
@@ -242,6 +246,8 @@ def _equity(trips: pd.DataFrame, residents: pd.DataFrame | None) -> dict[str, An
         if column in trips:
             paid += np.nan_to_num(trips[column].to_numpy(float))
     money = np.bincount(person[ok], weights=paid[ok], minlength=n)
+    if "maas_subscriber" in residents:
+        money += residents["maas_subscriber"].to_numpy(bool) * bundle_eur_per_day
     groups = {
         "income": residents["income"].astype(str).to_numpy(),
         "smartphone": np.where(residents["smartphone"].to_numpy(bool), "yes", "no"),
@@ -252,7 +258,7 @@ def _equity(trips: pd.DataFrame, residents: pd.DataFrame | None) -> dict[str, An
         result[name] = {
             key: {"residents": int((labels == key).sum()),
                   "mean_daily_travel_min": _round(minutes[labels == key].mean(), 3) if (labels == key).any() else None,
-                  "mean_daily_fares_tolls_eur": _round(money[labels == key].mean(), 4) if (labels == key).any() else None}
+                  "mean_daily_paid_eur": _round(money[labels == key].mean(), 4) if (labels == key).any() else None}
             for key in keys
         }  # fmt: skip
     return result

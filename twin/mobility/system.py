@@ -438,7 +438,7 @@ class MobilitySystem:
                                                     leg_arrive_s=leg_arrive_s[:n_bus], end_s=self.end_s)  # fmt: skip
             fare = fare_paid["transit"][rows] if "transit" in fare_paid else np.full(rows.size, self.spec.fares.transit_eur)
             fare = np.where(riders.boardings > 0, fare, 0.0)
-            arrived = (riders.status == 0) & (riders.arrival_s <= self.end_s)
+            arrived = (riders.status == transit_module.ARRIVED) & (riders.arrival_s <= self.end_s)
             trips.loc[rows, "depart_s"] = depart
             trips.loc[rows, "arrival_s"] = np.where(arrived, riders.arrival_s, np.nan)
             trips.loc[rows, "wait_s"] = riders.wait_s
@@ -446,7 +446,8 @@ class MobilitySystem:
             trips.loc[rows, "walk_s"] = riders.walk_s
             trips.loc[rows, "fare_eur"] = fare
             trips.loc[rows, "service"] = [_line_names(tt, paths, i) for i in range(rows.size)]
-            self.stranded_rows = rows[riders.status != 0]
+            self.stranded_rows = rows[riders.status == transit_module.STRANDED]
+            trips.loc[rows[riders.status == transit_module.NO_PATH], "status"] = "unreachable"
             table, daily = transit_module.operator_table(tt, riders, paths, fare_eur=fare, depart_s=depart)
             hourly.append(table.assign(service_kind="transit"))
             outcome["transit"] = daily
@@ -494,7 +495,9 @@ class MobilitySystem:
         bundle = self.spec.subscription
         subscribers = int(self.subscriber.sum()) if self.subscriber is not None else 0
         revenue = subscribers * bundle.price_eur_per_month / bundle.days_per_month if bundle is not None else 0.0
-        return {"subscribers": subscribers, "subscription_revenue_eur_per_day": round(revenue, 2)}
+        price = bundle.price_eur_per_month / bundle.days_per_month if bundle is not None else 0.0
+        return {"subscribers": subscribers, "subscription_revenue_eur_per_day": round(revenue, 2),
+                "price_eur_per_day": price}  # fmt: skip
 
 
 def _project(points: list[list[float]], crs: str | None, network: StreetNetwork) -> np.ndarray:
