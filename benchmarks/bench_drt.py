@@ -3,7 +3,7 @@
 Run from the repository root::
 
     .venv/bin/python benchmarks/bench_drt.py [--size 30] [--vehicles 200] [--seats 8]
-        [--requests 20000] [--seed 1] [--max-wait 600] [--alpha 1.5] [--beta 900] [--no-rebalance]
+        [--requests 20000] [--seed 1] [--max-wait 600] [--alpha 1.5] [--beta 600] [--no-rebalance]
 
 Builds a ``size`` x ``size`` grid town (150 m blocks, arterials every 5th line) where every
 node is a stop, draws ``requests`` requests between random distinct nodes over a weekday
@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--max-wait", type=float, default=600.0, help="max_wait_s")
     parser.add_argument("--alpha", type=float, default=1.5)
-    parser.add_argument("--beta", type=float, default=900.0, help="beta_s")
+    parser.add_argument("--beta", type=float, default=600.0, help="beta_s")
     parser.add_argument("--no-rebalance", action="store_true", help="turn rebalancing off")
     args = parser.parse_args(argv)
 
