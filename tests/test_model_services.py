@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from twin.agents import ServiceVehicle
 from twin.maps.spec import network_from_spec
 from twin.model import CityModel
 from twin.scenario import load_scenario
@@ -70,6 +71,15 @@ def test_shuttle_riders_wait_ride_and_are_counted(day):
     assert drt["served"] == len(served)
     assert drt["requests"] == int((trips["drt_outcome"] != "").sum())
     assert kpis["mode_shares"]["drt"] > 0
+
+
+def test_buses_and_shuttles_are_agents(day):
+    model, _ = day
+    vehicles = model.agents_by_type[ServiceVehicle]
+    shuttles = [v for v in vehicles if v.kind == "shuttle"]
+    buses = [v for v in vehicles if v.kind == "bus"]
+    assert len(shuttles) == 3 and {v.service for v in shuttles} == {"shuttle"}
+    assert len(buses) == model.mobility.timetable.run_line.size and {v.service for v in buses} == {"A", "A (return)"}
 
 
 def test_bus_kilometres_are_the_runs_driven(day):

@@ -54,7 +54,7 @@ import numpy as np
 import pandas as pd
 
 from twin._errors import ScenarioError
-from twin.agents import Resident, Streetlight, Vehicle
+from twin.agents import Resident, ServiceVehicle, Streetlight, Vehicle
 from twin.engine.active import ActiveTravel
 from twin.engine.traffic import TrafficEngine
 from twin.engine.traversals import MODE_CODES, Traversals
@@ -340,6 +340,14 @@ class CityModel(mesa.Model):
         starts = np.flatnonzero(np.r_[True, key[order][1:] != key[order][:-1]]) if order.size else order
         for group in np.split(order, starts[1:]) if order.size else ():
             vehicle_class(self, max(int(owners[group[0]]), -1), self._car_rows[group])
+        if self.mobility is not None:
+            timetable = self.mobility.timetable
+            if timetable is not None:
+                for run_index, line in enumerate(timetable.run_line):
+                    ServiceVehicle(self, "bus", timetable.lines[int(line)].name, run_index)
+            for service in self.mobility.shuttles:
+                for vehicle in range(service.spec.fleet):
+                    ServiceVehicle(self, "shuttle", service.spec.name, vehicle)
         streetlight_class.create_agents(self, len(self.network.lamps), lamp=list(range(len(self.network.lamps))))
 
     # ------------------------------------------------------------------- running

@@ -1,4 +1,4 @@
-"""The Mesa agents of a city: residents, the vehicles they drive, and the streetlights.
+"""The Mesa agents of a city: residents, the vehicles they drive, buses and shuttles, and the streetlights.
 
 Agents are the modelling and extension API: a researcher counts them by type
 (``model.agents_by_type[Resident]``), inspects one, or subclasses one and hands the class to
@@ -8,7 +8,8 @@ runs.
 """
 
 from twin.agents.resident import Resident
+from twin.agents.service_vehicle import ServiceVehicle
 from twin.agents.streetlight import Streetlight
 from twin.agents.vehicle import Vehicle
 
-__all__ = ["Resident", "Streetlight", "Vehicle"]
+__all__ = ["Resident", "ServiceVehicle", "Streetlight", "Vehicle"]
