@@ -150,3 +150,40 @@ def test_same_seed_same_day(tmp_path):
     first, second = run(scenario), run(scenario)
     pd.testing.assert_frame_equal(first.trips, second.trips)
     pd.testing.assert_frame_equal(first.services, second.services)
+
+
+def test_equity_splits_add_up_to_the_city(day):
+    model, result = day
+    equity, trips = result.kpis["equity"], result.trips
+    arrived = trips[trips["status"] == "arrived"]
+    total_min = arrived["duration_s"].sum() / 60
+    n = len(model.residents)
+    for split in ("income", "smartphone"):
+        groups = equity[split].values()
+        assert sum(g["residents"] for g in groups) == n
+        # Group means weighted by group sizes give back the city's minutes per resident.
+        assert sum(g["residents"] * g["mean_daily_travel_min"] for g in groups) == pytest.approx(total_min, rel=1e-3)
+    paid = trips["fare_eur"].sum() + trips["toll_eur"].sum()
+    assert sum(g["residents"] * g["mean_daily_paid_eur"] for g in equity["income"].values()) == pytest.approx(paid, rel=1e-3)
+
+
+@pytest.mark.filterwarnings("ignore::twin._errors.MapWarning")  # the bundled map's known repairs
+@pytest.mark.parametrize("name", ["gridtown-maas", "helsinki-maas"])
+def test_bundled_maas_scenarios_fit_their_maps(name):
+    from twin.interventions.registry import apply_interventions
+    from twin.mobility.system import check_services
+
+    scenario = load_scenario(f"scenarios/{name}.yaml")
+    city, _, _ = apply_interventions(scenario, network_from_spec(scenario.map))
+    assert city.services.has_transit and city.services.has_drt
+    check_services(city.services, city.network, where=name)
+
+
+def test_maas_against_its_baseline_in_a_batch(tmp_path):
+    from twin.experiment import run_batch
+
+    runs = run_batch("scenarios/gridtown-baseline.yaml", variants=["scenarios/gridtown-maas.yaml"], replications=1,
+                     overrides=["population.residents=1500"], out=tmp_path / "batch", workers=1)  # fmt: skip
+    by_variant = runs.set_index("variant")
+    assert by_variant.loc["gridtown-maas", "mode_shares.drt"] > 0 == by_variant.loc["gridtown-baseline", "mode_shares.drt"]
+    assert by_variant.loc["gridtown-maas", "services.drt.served"] > 0
