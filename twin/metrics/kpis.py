@@ -42,6 +42,7 @@ MODES = ("car", "bike", "walk", "transit", "drt")
 _TRANSIT_KEYS = ("boardings", "riders", "arrived", "stranded", "denied_boardings", "mean_wait_s", "p95_wait_s",
                  "vehicle_km", "vehicle_hours", "load_factor", "max_load", "operating_cost_eur", "fare_revenue_eur",
                  "subsidy_per_trip_eur", "co2_kg")  # fmt: skip
+_TRANSIT_MEANS = frozenset({"mean_wait_s", "p95_wait_s", "load_factor", "subsidy_per_trip_eur"})
 _DRT_SUMS = ("requests", "served", "rejected", "declined", "outside_hours", "fleet_km", "vehicle_hours",
              "operating_cost_eur", "fare_revenue_eur", "co2_kg")  # fmt: skip
 _DRT_MEANS = ("served_share", "mean_wait_s", "p95_wait_s", "mean_detour", "occupancy", "empty_km_share",
@@ -213,9 +214,10 @@ def _services(outcome: dict[str, Any] | None) -> dict[str, Any]:
     if not by_service:
         drt.update({key: 0.0 for key in _DRT_SUMS})
     maas = outcome.get("maas") or {}
+    # Without lines, counts and sums are 0 and means of nothing are null.
+    empty_transit = {key: None if key in _TRANSIT_MEANS else 0.0 for key in _TRANSIT_KEYS}
     return {
-        "transit": {key: _round(transit[key], 4) if transit.get(key) is not None else (None if "mean" in key or "p95" in key
-                    or "per_trip" in key or key in ("load_factor",) else 0.0) for key in _TRANSIT_KEYS},
+        "transit": {key: _plain(transit[key]) if key in transit else empty_transit[key] for key in _TRANSIT_KEYS},
         "drt": drt,
         "drt_by_service": {name: {key: _plain(value) for key, value in daily.items()} for name, daily in by_service.items()},
         "maas": {"subscribers": int(maas.get("subscribers", 0)),
