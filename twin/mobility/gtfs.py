@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from twin._errors import MapWarning, ScenarioError
-from twin.mobility.transit import SNAP_MAX_M, Line, _project, snap_stops
+from twin.mobility.lines import SNAP_MAX_M, Line, _project, snap_stops
 
 if TYPE_CHECKING:
     from twin.maps.network import StreetNetwork
