@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from twin._errors import MapWarning, ScenarioError
-from twin.mobility.lines import SNAP_MAX_M, Line, _project, snap_stops
+from twin.mobility.lines import SNAP_MAX_M, Line, project_points, snap_stops
 
 if TYPE_CHECKING:
     from twin.maps.network import StreetNetwork
@@ -165,7 +165,7 @@ def read_gtfs(
         wanted.append((name, pattern, bands))
 
     all_stops = list(dict.fromkeys(s for _, pattern, _ in wanted for s in pattern))
-    xy = _project(np.column_stack([lon[all_stops].to_numpy(), lat[all_stops].to_numpy()]), "EPSG:4326", network)
+    xy = project_points(np.column_stack([lon[all_stops].to_numpy(), lat[all_stops].to_numpy()]), "EPSG:4326", network)
     node_of, dist_of = snap_stops(xy, network)
     index = {s: i for i, s in enumerate(all_stops)}
     lines, cut, dropped = [], 0, 0

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from twin.maps.network import StreetNetwork
     from twin.scenario.services import LineSpec, TransitSpec
 
-__all__ = ["SNAP_MAX_M", "Line", "build_lines", "departures", "headway_at", "snap_stops", "stop_junctions"]
+__all__ = ["SNAP_MAX_M", "Line", "build_lines", "departures", "headway_at", "project_points", "snap_stops", "stop_junctions"]
 
 DAY_S = 86400.0
 
@@ -198,7 +198,8 @@ def snap_stops(xy_m: np.ndarray, network: StreetNetwork) -> tuple[np.ndarray, np
     return nodes, distance
 
 
-def _project(points, crs: str, network: StreetNetwork) -> np.ndarray:
+def project_points(points, crs: str, network: StreetNetwork) -> np.ndarray:
+    """``(n, 2)`` points given as ``[x, y]`` in ``crs`` (e.g. lon/lat) in the network's coordinates."""
     xy = np.asarray(points, dtype=np.float64).reshape(-1, 2)
     transformer = pyproj.Transformer.from_crs(crs, network.crs, always_xy=True)
     with np.errstate(invalid="ignore"):
@@ -214,11 +215,11 @@ def _km(distance_m: float) -> str:
 
 def _point_stops(spec: LineSpec, network: StreetNetwork, *, where: str) -> np.ndarray:
     crs = spec.crs or "EPSG:4326"
-    nodes, distance = snap_stops(_project(spec.stops, crs, network), network)
+    nodes, distance = snap_stops(project_points(spec.stops, crs, network), network)
     far = distance > SNAP_MAX_M
     if far.any():
         k = int(np.argmax(far))
-        _, swapped = snap_stops(_project([spec.stops[k][::-1]], crs, network), network)
+        _, swapped = snap_stops(project_points([spec.stops[k][::-1]], crs, network), network)
         if swapped[0] <= SNAP_MAX_M:
             hint = "check the lon/lat order: x (longitude, east) comes first"
         else:

@@ -47,8 +47,10 @@ from twin.maps.routing import route
 from twin.mobility import drt as drt_module
 from twin.mobility import transit as transit_module
 from twin.mobility.fares import can_use_channels, pay_per_trip, subscribers_by_savings, subscribers_by_share
+from twin.mobility.lines import project_points
 from twin.population.choice import SERVICE_ALTERNATIVES, TravelTimes
 from twin.scenario.schema import ModeChoiceSpec
+from twin.scenario.area import DEFAULT_CRS
 from twin.scenario.services import DrtSpec, ServicesSpec
 
 __all__ = ["MobilitySystem", "ServiceLegs", "check_services"]
@@ -105,7 +107,7 @@ class _Shuttles:
             picks = np.linspace(0, order.size - 1, spec.fleet).round().astype(np.int64)
             self.start_stop = order[picks]
         else:
-            depot_xy = _project(spec.depots, spec.crs, network)
+            depot_xy = project_points(spec.depots, spec.crs or DEFAULT_CRS, network)
             nearest = np.argmin(((depot_xy[:, None, :] - self.stop_xy[None, :, :]) ** 2).sum(axis=2), axis=1)
             far = np.sqrt(((depot_xy - self.stop_xy[nearest]) ** 2).sum(axis=1))
             if (far > 1000).any():
@@ -498,16 +500,6 @@ class MobilitySystem:
         price = bundle.price_eur_per_month / bundle.days_per_month if bundle is not None else 0.0
         return {"subscribers": subscribers, "subscription_revenue_eur_per_day": round(revenue, 2),
                 "price_eur_per_day": price}  # fmt: skip
-
-
-def _project(points: list[list[float]], crs: str | None, network: StreetNetwork) -> np.ndarray:
-    """Points given in ``crs`` (lon/lat by default) in the network's coordinates."""
-    import pyproj
-
-    transformer = pyproj.Transformer.from_crs(crs or "EPSG:4326", network.crs, always_xy=True)
-    xy = np.asarray(points, dtype=float)
-    x, y = transformer.transform(xy[:, 0], xy[:, 1])
-    return np.column_stack([x, y])
 
 
 def _select_paths(paths, rows: np.ndarray):
