@@ -3,7 +3,7 @@
 Run from the repository root::
 
     .venv/bin/python benchmarks/bench_drt.py [--size 30] [--vehicles 200] [--seats 8]
-        [--requests 20000] [--seed 1] [--max-wait 600] [--alpha 1.5] [--beta 600] [--no-rebalance]
+        [--requests 20000] [--seed 1] [--max-wait 600] [--alpha 1.5] [--beta 600] [--rider-weight 1] [--no-rebalance]
 
 Builds a ``size`` x ``size`` grid town (150 m blocks, arterials every 5th line) where every
 node is a stop, draws ``requests`` requests between random distinct nodes over a weekday
@@ -46,6 +46,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--alpha", type=float, default=1.5)
     parser.add_argument("--beta", type=float, default=600.0, help="beta_s")
     parser.add_argument("--no-rebalance", action="store_true", help="turn rebalancing off")
+    parser.add_argument("--rider-weight", type=float, default=1.0, help="rider_time_weight of the insertion cost (0: MATSim)")
     args = parser.parse_args(argv)
 
     network = grid_town(rows=args.size, cols=args.size, block_m=150.0, arterial_every=5)
@@ -70,7 +71,7 @@ def main(argv: list[str] | None = None) -> None:
     requests = DrtRequests(time_s=t, origin=origin, dest=dest)
     fleet = DrtFleet(
         start_stop=rng.integers(0, stops.size, args.vehicles), seats=args.seats, max_wait_s=args.max_wait,
-        alpha=args.alpha, beta_s=args.beta,
+        alpha=args.alpha, beta_s=args.beta, rider_time_weight=args.rider_weight,
         service_start_s=6 * 3600.0, service_end_s=23 * 3600.0,
         rebalance_interval_s=0.0 if args.no_rebalance else 900.0, stop_xy=stop_xy,
     )  # fmt: skip

@@ -9,6 +9,8 @@ tiny grid town, and a property test checks every promise on random days.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -484,3 +486,25 @@ def test_bad_inputs_are_one_line_errors(make, message):
 def test_no_requests():
     result = dispatch(DrtRequests(time_s=[], origin=[], dest=[]), fleet(0, 1), line())
     assert len(result) == 0 and len(result.legs) == 0 and result.pickup_leg.dtype == np.int64
+
+
+def test_rider_time_weight_sends_the_nearer_vehicle():
+    # Stops on a line 1 km apart, 100 s per km, no dwell. The first request (stop 0 to 4) goes to
+    # vehicle 0 standing at stop 0 (it adds 400 s; vehicle 1 at stop 3 would add 700 s). The
+    # second, stop 2 to 4, can ride along in vehicle 0 (picked up at 200 s, there at 400 s,
+    # no driving added) or be fetched by vehicle 1 (at stop 2 at 100 s, there at 300 s, 300 s
+    # added). Cost = added vehicle seconds + weight x the rider's seconds to arrival:
+    #   weight 0: 0 < 300                      -> vehicle 0 (pooled)
+    #   weight 1: 0 + 400 < 300 + 300          -> vehicle 0
+    #   weight 4: 0 + 1600 > 300 + 1200        -> vehicle 1
+    pos = np.arange(5) * 1000.0
+    lengths = np.abs(pos[:, None] - pos[None, :])
+    matrix = StopMatrix.from_arrays(lengths / 10.0, lengths)
+    fleet = DrtFleet(start_stop=np.array([0, 3]), dwell_s=0.0, rebalance_interval_s=0.0, max_wait_s=600.0,
+                     beta_s=900.0, return_to_depot=False)  # fmt: skip
+    requests = DrtRequests(time_s=np.array([0.0, 0.0]), origin=np.array([0, 2]), dest=np.array([4, 4]))
+    assert dispatch(requests, fleet, matrix).vehicle.tolist() == [0, 0]
+    assert dispatch(requests, dataclasses.replace(fleet, rider_time_weight=1.0), matrix).vehicle.tolist() == [0, 0]
+    weighted = dispatch(requests, dataclasses.replace(fleet, rider_time_weight=4.0), matrix)
+    assert weighted.vehicle.tolist() == [0, 1]
+    assert weighted.pickup_s.tolist() == [0.0, 100.0] and weighted.dropoff_s.tolist() == [400.0, 300.0]

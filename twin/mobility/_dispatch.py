@@ -187,12 +187,15 @@ def advance(sched, log, book, counts, t_s, dwell_s):
 
 
 @njit(cache=True)
-def best_insertion(sched, times, o, d, latest_pickup, latest_arrival, t_s, seats, dwell_s):
+def best_insertion(sched, times, o, d, latest_pickup, latest_arrival, t_s, seats, dwell_s, t_request=0.0,
+                   rider_weight=0.0):  # fmt: skip
     """Cheapest feasible insertion of a pickup at ``o`` and a dropoff at ``d`` over all vehicles.
 
     The pickup goes after slot ``i`` (or joins slot ``i`` if that slot is at ``o``), the
     dropoff after slot ``j >= i`` (or joins slot ``j + 1`` if that slot is at ``d``). The
-    cost is the increase of the schedule's end, i.e. the driving and dwelling added.
+    cost is the increase of the schedule's end, i.e. the driving and dwelling added, plus
+    ``rider_weight`` times the new rider's time from the request to the dropoff
+    (``t_d - t_request``).
 
     Returns
     -------
@@ -277,6 +280,7 @@ def best_insertion(sched, times, o, d, latest_pickup, latest_arrival, t_s, seats
                             continue
                     else:
                         cost = t_d + dwell_s - end_s
+                cost += rider_weight * (t_d - t_request)
                 if cost < best_cost:
                     best_cost = cost
                     best_v, best_i, best_j = v, i, j
@@ -366,12 +370,12 @@ def insert(sched, book, counts, times, lengths, v, i, j, join_p, join_d, t_o, t_
 
 @njit(cache=True)
 def dispatch_requests(sched, book, counts, requests, origin, dest, time_s, latest_pickup, latest_arrival,
-                      budget_s, wait_weight, times, lengths, t_s, seats, dwell_s):  # fmt: skip
+                      budget_s, wait_weight, times, lengths, t_s, seats, dwell_s, rider_weight=0.0):  # fmt: skip
     """Offer each request, in the order given, its cheapest insertion; book it if accepted."""
     for r in requests:
         o, d = origin[r], dest[r]
         v, i, j, join_p, join_d, t_o, t_d, _ = best_insertion(
-            sched, times, o, d, latest_pickup[r], latest_arrival[r], t_s, seats, dwell_s
+            sched, times, o, d, latest_pickup[r], latest_arrival[r], t_s, seats, dwell_s, time_s[r], rider_weight
         )
         if v < 0:
             book.status[r] = REJECTED

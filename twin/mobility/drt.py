@@ -408,6 +408,11 @@ class DrtFleet:
         Projected coordinates (K, 2) of the stops in metres; ``None`` turns rebalancing off.
     return_to_depot
         After service ends, a vehicle with nothing to do drives back to its start stop.
+    rider_time_weight
+        How much a second of the new rider's time (request to dropoff) weighs against a
+        second of added vehicle time in the insertion cost. 0 is MATSim's default (the
+        vehicle's time only), which pools riders late into passing vehicles; 1 weighs both
+        alike and sends nearer vehicles sooner.
     """
 
     start_stop: np.ndarray
@@ -423,6 +428,7 @@ class DrtFleet:
     rebalance_cell_m: float = 500.0
     stop_xy: np.ndarray | None = None
     return_to_depot: bool = True
+    rider_time_weight: float = 0.0
 
     def __post_init__(self) -> None:
         start = _int_vector(self.start_stop, "start_stop")
@@ -445,6 +451,7 @@ class DrtFleet:
             )
         _check_number(self.rebalance_interval_s, "rebalance_interval_s")
         _check_number(self.rebalance_cell_m, "rebalance_cell_m", strict=True)
+        _check_number(self.rider_time_weight, "rider_time_weight")
         if self.stop_xy is not None:
             xy = np.array(self.stop_xy, dtype=np.float64)
             if xy.ndim != 2 or xy.shape[1] != 2 or not np.isfinite(xy).all():
@@ -702,7 +709,7 @@ def dispatch(
             core.dispatch_requests(
                 sched, book, counts, batch, origin, dest, t, latest_pickup,
                 latest_arrival, budget, float(requests.wait_weight), times, lengths, now, fleet.seats,
-                fleet.dwell_s,
+                fleet.dwell_s, fleet.rider_time_weight,
             )  # fmt: skip
         k = r_pos[e]
         if k < rebalance_ticks.size and rebalance_ticks[k] == now:

@@ -121,7 +121,7 @@ class _Shuttles:
             alpha=spec.max_travel_time_alpha, beta_s=spec.max_travel_time_beta_s,
             dispatch_interval_s=spec.dispatch_interval_s, dwell_s=spec.dwell_s, service_start_s=start,
             service_end_s=end, rebalance_interval_s=spec.rebalance_interval_s,
-            rebalance_cell_m=spec.rebalance_cell_m, stop_xy=self.stop_xy,
+            rebalance_cell_m=spec.rebalance_cell_m, stop_xy=self.stop_xy, rider_time_weight=spec.rider_time_weight,
         )  # fmt: skip
         self.rows = np.empty(0, dtype=np.int64)
         self.requests: drt_module.DrtRequests | None = None

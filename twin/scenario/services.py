@@ -231,6 +231,12 @@ class DrtSpec(BaseModel):
         15.0, gt=0, le=600, description="requests are gathered and dispatched every this many seconds"
     )
     dwell_s: float = Field(30.0, ge=0, le=600, description="time to stop and let riders on or off, in seconds")
+    rider_time_weight: float = Field(
+        1.0, ge=0, le=100,
+        description="in choosing a vehicle, a second of the new rider's time (request to arrival) "
+        "weighs this many seconds of added vehicle time; 0 is MATSim's default (vehicle time only, "
+        "long waits), 1 weighs them alike (more vehicle-km, shorter waits)",
+    )  # fmt: skip
     rebalance_interval_s: float = Field(
         900.0, ge=0, le=DAY_S,
         description="idle vehicles move towards expected demand every this many seconds; 0 turns rebalancing off",
