@@ -63,3 +63,40 @@ def test_morris_sensitivity(tiny: Path, tmp_path: Path) -> None:
     assert dark["dim_level"] == 0  # a dark arrival is any level below full, whatever the dim level
     assert dark.idxmax() == "sensor_miss_rate"
     assert (out / "morris.png").stat().st_size > 10_000
+
+
+TINY_SHUTTLE = """\
+interventions:
+  - type: maas
+    name: tiny-maas
+    drt:
+      # The whole town (and more); free rides and a short expected wait, so that a tiny
+      # town takes the shuttle at all.
+      - {name: tiny-shuttle, fleet: 3, area: {bbox: [24.9, 60.1, 25.0, 60.2]}, expected_wait_s: 60}
+    fares: {drt_base_eur: 0, drt_eur_per_km: 0}
+    booking_channels: [app]
+"""
+
+
+def test_maas_digital_divide(tmp_path: Path) -> None:
+    nobody = TINY.replace("population: {residents: 300}", "population: {residents: 300, smartphone_share: 0}")
+    assert nobody != TINY
+    (tmp_path / "tiny.yaml").write_text(nobody, encoding="utf-8")
+    (tmp_path / "tiny-maas.yaml").write_text(nobody + TINY_SHUTTLE, encoding="utf-8")
+    out = _script("maas_digital_divide").main(["--scenario", str(tmp_path / "tiny.yaml"), "--maas",
+                                               str(tmp_path / "tiny-maas.yaml"), "-r", "2", "--workers", "1",
+                                               "--out", str(tmp_path / "batch")])  # fmt: skip
+    table = pd.read_csv(out / "divide.csv")
+    assert set(table["variant"]) == {"app-only", "app-and-phone", "app-only-more-phones"}
+    assert (table.loc[table["figure"] == "shuttle requests per day", "replications"] == 2).all()
+    figure = table.set_index(["variant", "group", "figure"])["mean"]
+    # Nobody has a smartphone: with app-only booking nobody can book a shuttle ...
+    assert figure[("app-only", "all", "shuttle requests per day")] == 0
+    assert figure[("app-only", "smartphone: no", "shuttle requests per 100 residents")] == 0
+    # ... and a phone line lets them, on the same days and trips.
+    assert figure[("app-and-phone", "all", "shuttle requests per day")] > 0
+    assert figure[("app-and-phone", "smartphone: no", "shuttle requests per 100 residents")] > 0
+    # With 95% holding a smartphone, the holders book; those still without one never do.
+    assert figure[("app-only-more-phones", "smartphone: yes", "shuttle requests per 100 residents")] > 0
+    assert figure[("app-only-more-phones", "smartphone: no", "shuttle requests per 100 residents")] == 0
+    assert (out / "divide.png").stat().st_size > 10_000
