@@ -187,3 +187,15 @@ def test_maas_against_its_baseline_in_a_batch(tmp_path):
     by_variant = runs.set_index("variant")
     assert by_variant.loc["gridtown-maas", "mode_shares.drt"] > 0 == by_variant.loc["gridtown-baseline", "mode_shares.drt"]
     assert by_variant.loc["gridtown-maas", "services.drt.served"] > 0
+
+
+def test_net_cost_per_ride_counts_both_services(day):
+    _, result = day
+    services = result.kpis["services"]
+    transit, drt, maas = services["transit"], services["drt"], services["maas"]
+    cost = transit["operating_cost_eur"] + drt["operating_cost_eur"]
+    revenue = transit["fare_revenue_eur"] + drt["fare_revenue_eur"] + maas["subscription_revenue_eur_per_day"]
+    assert maas["net_subsidy_per_ride_eur"] == pytest.approx((cost - revenue) / (transit["riders"] + drt["served"]), rel=1e-3)
+    # Fares: every served shuttle ride and every transit rider who boarded paid its trip's fare.
+    paid = result.trips.loc[result.trips["mode"].isin(["transit", "drt"]), "fare_eur"].sum()
+    assert transit["fare_revenue_eur"] + drt["fare_revenue_eur"] == pytest.approx(paid, rel=1e-3)

@@ -240,10 +240,13 @@ def _kpi_table(kpis: dict, *, title: str) -> Table:
                       f"{'-' if wait is None else f'{wait / 60:.1f} min'}, "
                       f"{'-' if per_hour is None else f'{per_hour:.2f}'} riders per vehicle-hour, "
                       f"{'-' if subsidy is None else f'{subsidy:,.2f} EUR'} subsidy per trip")  # fmt: skip
-    if services.get("maas", {}).get("subscribers"):
-        maas = services["maas"]
+    maas = services.get("maas", {})
+    if maas.get("subscribers"):
         table.add_row("MaaS bundle", f"{maas['subscribers']:,} subscribers, "
                       f"{maas['subscription_revenue_eur_per_day']:,.2f} EUR a day")  # fmt: skip
+    if maas.get("net_subsidy_per_ride_eur") is not None:
+        table.add_row("Services together", f"{maas['operating_cost_eur']:,.0f} EUR cost, {maas['revenue_eur']:,.0f} EUR "
+                      f"fares and bundle, {maas['net_subsidy_per_ride_eur']:,.2f} EUR net cost per ride")  # fmt: skip
     if kpis.get("pricing", {}).get("car_trips_charged"):
         pricing = kpis["pricing"]
         table.add_row("Tolls", f"{pricing['toll_revenue_eur']:,.2f} EUR from {pricing['car_trips_charged']:,} car trips")

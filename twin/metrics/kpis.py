@@ -18,7 +18,9 @@ Every figure is computed from the run's own tables, so it can be checked against
 - services: the operators' day (:mod:`twin.mobility`): ``services.transit`` over all lines,
   ``services.drt`` over all shuttle services (sums, and means weighted by requests; the p95
   wait is the largest service's p95), each shuttle service under ``services.drt_by_service``,
-  and the MaaS bundle's subscribers and revenue under ``services.maas``. The sections have the
+  and under ``services.maas`` the bundle's subscribers and revenue and the services together:
+  operating cost, fares plus bundle revenue, and the net cost per ride (the per-service
+  ``subsidy_per_trip_eur`` counts fares only, as the bundle is not split between services). The sections have the
   same keys with or without services (zeros, or ``null`` for a mean of nothing), so a
   variant with services pairs with its baseline in a batch;
 - equity: per income group and by smartphone access, each resident's mean minutes travelling
@@ -220,9 +222,24 @@ def _services(outcome: dict[str, Any] | None) -> dict[str, Any]:
         "transit": {key: _plain(transit[key]) if key in transit else empty_transit[key] for key in _TRANSIT_KEYS},
         "drt": drt,
         "drt_by_service": {name: {key: _plain(value) for key, value in daily.items()} for name, daily in by_service.items()},
-        "maas": {"subscribers": int(maas.get("subscribers", 0)),
-                 "subscription_revenue_eur_per_day": _round(maas.get("subscription_revenue_eur_per_day", 0.0), 2)},
+        "maas": _maas(transit, drt, maas),
     }  # fmt: skip
+
+
+def _maas(transit: dict[str, Any], drt: dict[str, Any], maas: dict[str, Any]) -> dict[str, Any]:
+    """The services together: the bundle, and what the city pays per ride after fares and the bundle."""
+    bundle = float(maas.get("subscription_revenue_eur_per_day", 0.0))
+    cost = float(transit.get("operating_cost_eur") or 0.0) + float(drt.get("operating_cost_eur") or 0.0)
+    fares = float(transit.get("fare_revenue_eur") or 0.0) + float(drt.get("fare_revenue_eur") or 0.0)
+    rides = float(transit.get("riders") or 0.0) + float(drt.get("served") or 0.0)
+    return {
+        "subscribers": int(maas.get("subscribers", 0)),
+        "subscription_revenue_eur_per_day": _round(bundle, 2),
+        "operating_cost_eur": _round(cost, 2),
+        "revenue_eur": _round(fares + bundle, 2),
+        "net_cost_eur": _round(cost - fares - bundle, 2),
+        "net_subsidy_per_ride_eur": _round((cost - fares - bundle) / rides, 4) if rides > 0 else None,
+    }
 
 
 def _plain(value: Any) -> Any:
