@@ -199,3 +199,55 @@ def test_net_cost_per_ride_counts_both_services(day):
     # Fares: every served shuttle ride and every transit rider who boarded paid its trip's fare.
     paid = result.trips.loc[result.trips["mode"].isin(["transit", "drt"]), "fare_eur"].sum()
     assert transit["fare_revenue_eur"] + drt["fare_revenue_eur"] == pytest.approx(paid, rel=1e-3)
+
+
+def test_lines_without_shuttles(tmp_path):
+    services = _services(tmp_path).split("  drt:")[0]
+    result = run(_scenario(tmp_path, services=services))
+    assert result.kpis["mode_shares"]["transit"] > 0 and result.kpis["services"]["drt"]["requests"] == 0
+    assert set(result.services["service"]) == {"A", "A (return)"}
+
+
+@pytest.mark.parametrize("window", ["start_s: 64800", "duration_s: 172800"])
+def test_services_over_more_than_a_day(tmp_path, window):
+    # An evening start or two days: the planned weekday repeats, and so do the services.
+    scenario = _scenario(tmp_path, services=_services(tmp_path) + window + "\n")
+    result = run(scenario)
+    trips = result.trips
+    days = np.floor(trips["planned_depart_s"] / 86400)
+    served = trips["drt_outcome"] == "served"
+    assert served[days == 0].sum() > 0 and served[days == 1].sum() > 0
+    # Every shuttle request of the run's window was answered; none was dispatched outside its day.
+    asked = trips[trips["drt_outcome"] != ""]
+    assert (asked["drt_outcome"] != "outside_hours").all()
+    assert result.kpis["services"]["drt"]["requests"] == len(asked)
+    assert (trips.loc[trips["mode"] == "transit", "status"] != "planned").all()
+
+
+def test_a_trip_table_cannot_take_services(tmp_path):
+    from twin import ScenarioError
+
+    trips = pd.DataFrame({"trip_id": [0], "origin_node": [0], "dest_node": [5], "depart_s": [36000.0], "mode": ["walk"]})
+    with pytest.raises(ScenarioError, match="services: transit lines and shuttles need a synthetic population"):
+        CityModel(_scenario(tmp_path, services=_services(tmp_path)), trips=trips)
+
+
+def test_a_shuttle_nobody_can_book_still_costs_its_hours(tmp_path):
+    phones_off = "residents: 800\n  smartphone_share: 0.0"
+    result = run(_scenario(tmp_path, population=phones_off, services=_services(tmp_path, channels="[app]", line=False)))
+    drt = result.kpis["services"]["drt"]
+    # Three shuttles from 06:00 to 23:00 (the default hours): 51 vehicle-hours at 45 EUR.
+    assert drt["requests"] == 0 and drt["vehicle_hours"] == pytest.approx(51.0)
+    assert drt["operating_cost_eur"] == pytest.approx(51 * 45.0)
+
+
+def test_two_shuttle_services_add_up(tmp_path):
+    text = _services(tmp_path, line=False)
+    second = text.split("  drt:\n")[1].replace("name: shuttle", "name: second")
+    result = run(_scenario(tmp_path, services=text + second))
+    by_service = result.kpis["services"]["drt_by_service"]
+    drt = result.kpis["services"]["drt"]
+    assert set(by_service) == {"shuttle", "second"}
+    for key in ("requests", "served", "fleet_km", "vehicle_hours", "operating_cost_eur"):
+        assert drt[key] == pytest.approx(sum(s[key] for s in by_service.values()), rel=1e-3)
+    assert drt["passengers_per_vehicle_hour"] == pytest.approx(drt["served"] / drt["vehicle_hours"], rel=1e-3)

@@ -210,7 +210,10 @@ def _kpi_table(kpis: dict, *, title: str) -> Table:
     table.add_row("Mode shares", shares)
     times = ", ".join(f"{mode} {t:.1f}" for mode, t in kpis["mean_travel_time_min"].items() if t is not None)
     table.add_row("Mean trip time (min)", times)
-    table.add_row("Vehicle-km", f"{kpis['vehicle_km']:,.1f}")
+    services_km = kpis.get("service_vehicle_km", {})
+    table.add_row("Vehicle-km", f"{kpis['vehicle_km']:,.1f} by car" + "".join(
+        f", {value:,.1f} by {what}" for what, value in (("bus", services_km.get("transit")), ("shuttle", services_km.get("drt")))
+        if value))  # fmt: skip
     table.add_row("Lights", f"off at {_clock(energy['switch_off_s'])}, on at {_clock(energy['switch_on_s'])}: "
                   f"{energy['dark_hours']:.2f} h of darkness")  # fmt: skip
     table.add_row("Lighting energy", f"{energy['lighting_kwh']:,.1f} kWh for {energy['lamps']:,} lamps "

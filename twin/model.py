@@ -192,16 +192,14 @@ class CityModel(mesa.Model):
             choice = spec.population.mode_choice if spec.population is not None else ModeChoiceSpec()
             return MobilitySystem(self.city.services, self.network, where=spec.name, start_s=spec.start_s,
                                   end_s=spec.start_s + spec.duration_s, mode_choice=choice,
-                                  walk_speed_mps=spec.traffic.walk_speed_mps, car_weight=self._car_weight,
-                                  rng=self._rngs["services"])  # fmt: skip
+                                  walk_speed_mps=spec.traffic.walk_speed_mps, rng=self._rngs["services"])  # fmt: skip
         return None
-
-    def _toll_seconds(self) -> np.ndarray | None:
-        """Each edge's toll as seconds of the routing value of time, or ``None`` without tolls."""
-        return None if self._tolls is None else self._tolls * (3600.0 / self._route_vot)
 
     def _demand(self, trips: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFrame]:
         spec = self.spec
+        if self.mobility is not None and (trips is not None or spec.demand is not None):
+            raise ScenarioError(f"{spec.name}: services: transit lines and shuttles need a synthetic population "
+                                "(population:), whose mode choice sends riders to them; a trip table's modes are fixed")  # fmt: skip
         if trips is not None:
             return pd.DataFrame(), trips
         if spec.demand is not None:
@@ -217,7 +215,10 @@ class CityModel(mesa.Model):
                                     bike_speed_mps=spec.traffic.bike_speed_mps,
                                     choice_network=self.network if self.network is not self.base_network else None,
                                     services=self.mobility)  # fmt: skip
-        return residents, _repeat_days(plans, start_s=self.start_s, end_s=self.end_s)
+        repeated = _repeat_days(plans, start_s=self.start_s, end_s=self.end_s)
+        if self.mobility is not None:
+            self.mobility.repeat_days(len(plans), len(repeated) // max(len(plans), 1))
+        return residents, repeated
 
     def _prepare_trips(self, table: pd.DataFrame) -> pd.DataFrame:
         """The trip table in engine order, with the columns every stage relies on."""
@@ -257,7 +258,7 @@ class CityModel(mesa.Model):
     def _route_all(self) -> None:
         """Dispatch the shuttles, route every trip on its mode's network and build the engines."""
         if self.mobility is not None:
-            self.mobility.dispatch(self.trips, extra_s=self._toll_seconds())
+            self.mobility.dispatch(self.trips)
         trips, network = self.trips, self.network
         mode = trips["mode"].to_numpy()
         active_rows = trips["status"].to_numpy() == "planned"
@@ -399,8 +400,7 @@ class CityModel(mesa.Model):
             self._reroute()
             if self.mobility is not None and iteration == self.spec.traffic.iterations - 2 and self.mobility.shuttles:
                 # The shuttles are dispatched again on the link times of the last learning day.
-                self.mobility.dispatch(self.trips, link_times_s=self.traffic.experienced_times(),
-                                       extra_s=self._toll_seconds())  # fmt: skip
+                self.mobility.dispatch(self.trips, link_times_s=self.traffic.experienced_times())
                 self._build_active()
             self.traffic = self._new_traffic_engine()
         self.timings["iterations_s"] = time.perf_counter() - started

@@ -34,9 +34,9 @@ def test_adds_services_and_sets_app_only_booking(city):
     assert outcome.cost.capital_eur == pytest.approx(360_000.0)
 
 
-def test_leaves_what_it_does_not_name(city):
+def test_leaves_what_it_does_not_name(city, grid):
     before = city.services
-    one({"lines": [{"name": "1", "stops": [[0, 0], [100, 0]], "crs": "EPSG:32635"}]}).apply(city)
+    one({"lines": [{"name": "1", "stops": [grid.lonlat(0, 0), grid.lonlat(200, 0)]}]}).apply(city)
     assert [line.name for line in city.services.transit.lines] == ["1"]
     assert city.services.fares == before.fares and city.services.drt == before.drt
 
@@ -54,3 +54,11 @@ def test_unknown_channel_is_a_parameter_error():
 
 def test_city_starts_with_the_scenario_services(town, scenario):
     assert City(scenario=scenario, network=town).services == scenario.services
+
+
+def test_its_own_stops_and_names_are_checked_under_its_own_keys(city, grid):
+    far = grid.lonlat(0, 0)[::-1]  # latitude first
+    with pytest.raises(ScenarioError, match=r"interventions: maas\.lines\.0\.stops\.0: the stop of line '1' is .* km"):
+        one({"lines": [{"name": "1", "stops": [far, grid.lonlat(200, 0)]}]}).apply(city)
+    with pytest.raises(ScenarioError, match=r"interventions\.0\.drt: the name 'shuttle' is used twice in drt"):
+        one({"drt": [SHUTTLE, SHUTTLE]})

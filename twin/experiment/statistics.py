@@ -37,15 +37,16 @@ HEADLINE_KPIS = (
     "safety.night_walk_bike_share_full_light",
     "safety.dark_arrivals_walk_bike",
     "vehicle_km",
+    "road_vehicle_km",
     "mode_shares.transit",
     "mode_shares.drt",
     "services.drt.mean_wait_s",
-    "services.drt.subsidy_per_trip_eur",
+    "services.maas.net_subsidy_per_ride_eur",
 )
 """The KPIs ``twin batch`` and ``twin compare`` print; ``summary.csv`` holds them all."""
 
 SERVICE_KPIS = frozenset({"mode_shares.transit", "mode_shares.drt", "services.drt.mean_wait_s",
-                          "services.drt.subsidy_per_trip_eur"})  # fmt: skip
+                          "services.maas.net_subsidy_per_ride_eur"})  # fmt: skip
 """Headline KPIs printed only when a variant has the service (otherwise they are zero or empty)."""
 
 _NOT_KPIS = frozenset({"run_id", "variant", "replication", "seed", "status", "error", "wall_time_s", "path"})

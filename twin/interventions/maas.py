@@ -38,12 +38,20 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic import Field
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 
 from twin._errors import ScenarioError
 from twin.interventions.base import City, Intervention, InterventionParameters, Outcome
-from twin.scenario._fields import Share
-from twin.scenario.services import BookingChannel, DrtSpec, FaresSpec, LineSpec, ServicesSpec, SubscriptionSpec
+from twin.scenario._fields import Share, rule
+from twin.scenario.services import (
+    BookingChannel,
+    DrtSpec,
+    FaresSpec,
+    LineSpec,
+    ServicesSpec,
+    SubscriptionSpec,
+    TransitSpec,
+)
 
 __all__ = ["Maas", "MaasParameters"]
 
@@ -71,6 +79,15 @@ class MaasParameters(InterventionParameters):
     )  # fmt: skip
     lifetime_years: float = Field(8.0, gt=0, le=100, description="service life of a vehicle, in years (assumption)")
 
+    @field_validator("lines", "drt")
+    @classmethod
+    def _unique(cls, value: list, info: ValidationInfo) -> list:
+        names = [item.name for item in value]
+        for name in names:
+            if names.count(name) > 1:
+                raise rule(f"the name {name!r} is used twice in {info.field_name}; give each its own")
+        return value
+
 
 class Maas(Intervention):
     """Add services and change fares, the bundle and booking channels (see the module)."""
@@ -81,6 +98,13 @@ class Maas(Intervention):
     def apply(self, city: City) -> Outcome:
         """Replace the city's services with the changed ones."""
         params: MaasParameters = self.parameters  # type: ignore[assignment]
+        where = f"{city.scenario.name}: interventions: {self.name}"
+        if params.lines or params.drt:
+            # What this intervention adds is checked first, so a message names its own keys.
+            from twin.mobility.system import check_services
+
+            check_services(ServicesSpec(transit=TransitSpec(lines=params.lines), drt=params.drt), city.network,
+                           where=where, transit_key="", drt_key="drt")  # fmt: skip
         current = city.services
         drt = [*current.drt, *params.drt]
         if params.booking_channels is not None:
@@ -96,9 +120,9 @@ class Maas(Intervention):
         try:
             # Validated again: an added line or service may take a name the city already uses.
             services = ServicesSpec.model_validate({**current.model_dump(), **{k: _dump(v) for k, v in changed.items()}})
-        except ValueError as error:
-            first = str(error).splitlines()[-1].strip() if str(error) else "invalid services"
-            raise ScenarioError(f"{city.scenario.name}: interventions: {self.name}: {first}") from None
+        except ValidationError as error:
+            first = error.errors()[0]
+            raise ScenarioError(f"{where}: {first['msg']} (with the city's own services)") from None
         city.with_services(services)
         vehicles = float(sum(service.fleet for service in params.drt))
         return Outcome(

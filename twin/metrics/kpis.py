@@ -4,10 +4,12 @@ Every figure is computed from the run's own tables, so it can be checked against
 
 - lighting energy integrates every lamp's power over the run, standby included; CO2 uses
   the scenario's grid factor (``emissions.electricity_kg_per_kwh``);
-- vehicle-km are the metres of street that cars completed during the run; traffic CO2 uses
-  ``emissions.car_kg_per_km`` (a tank-to-wheel average car factor);
-- mode shares count the trips that started during the run, travel times the trips that
-  arrived;
+- ``vehicle_km`` is the km of street private cars completed during the run,
+  ``service_vehicle_km`` that of buses and shuttles, ``road_vehicle_km`` all of them; traffic
+  CO2 uses ``emissions.car_kg_per_km`` for cars (a tank-to-wheel average car factor) and each
+  line's and shuttle service's own factor;
+- mode shares count the trips that started during the run (a rider stranded at a stop did
+  not start), travel times the trips that arrived;
 - safety: of the metres walked or cycled on lit streets in the dark, the share passed at full
   light, and the "dark arrivals" (a person reaching a lamp that is not yet at full level);
 - pricing: the road tolls the car trips paid (the trip table's ``toll_eur``), always present
@@ -16,8 +18,9 @@ Every figure is computed from the run's own tables, so it can be checked against
   (an empty section without interventions); ``energy.zones`` the lamps and energy of each
   lighting zone, by its label (empty without zones);
 - services: the operators' day (:mod:`twin.mobility`): ``services.transit`` over all lines,
-  ``services.drt`` over all shuttle services (sums, and means weighted by requests; the p95
-  wait is the largest service's p95), each shuttle service under ``services.drt_by_service``,
+  ``services.drt`` over all shuttle services and service days
+  (:func:`twin.mobility.drt.combine_daily`: sums, and ratios of sums; the p95 wait is the
+  largest part's), each shuttle service under ``services.drt_by_service``,
   and under ``services.maas`` the bundle's subscribers and revenue and the services together:
   operating cost, fares plus bundle revenue, and the net cost per ride (the per-service
   ``subsidy_per_trip_eur`` counts fares only, as the bundle is not split between services). The sections have the
@@ -45,10 +48,9 @@ _TRANSIT_KEYS = ("boardings", "riders", "arrived", "stranded", "denied_boardings
                  "vehicle_km", "vehicle_hours", "load_factor", "max_load", "operating_cost_eur", "fare_revenue_eur",
                  "subsidy_per_trip_eur", "co2_kg")  # fmt: skip
 _TRANSIT_MEANS = frozenset({"mean_wait_s", "p95_wait_s", "load_factor", "subsidy_per_trip_eur"})
-_DRT_SUMS = ("requests", "served", "rejected", "declined", "outside_hours", "fleet_km", "vehicle_hours",
-             "operating_cost_eur", "fare_revenue_eur", "co2_kg")  # fmt: skip
-_DRT_MEANS = ("served_share", "mean_wait_s", "p95_wait_s", "mean_detour", "occupancy", "empty_km_share",
-              "passengers_per_vehicle_hour", "subsidy_per_trip_eur")  # fmt: skip
+_DRT_KEYS = ("requests", "served", "rejected", "declined", "outside_hours", "fleet_km", "vehicle_hours",
+             "operating_cost_eur", "fare_revenue_eur", "co2_kg", "served_share", "mean_wait_s", "p95_wait_s",
+             "mean_detour", "occupancy", "empty_km_share", "passengers_per_vehicle_hour", "subsidy_per_trip_eur")  # fmt: skip
 
 
 def _round(value: float, digits: int = 4) -> float | None:
@@ -133,7 +135,7 @@ def compute_kpis(*, trips: pd.DataFrame, lights: pd.DataFrame, lighting, timeser
         "trips": {
             "total": int(len(trips)),
             **{f"{name}": int(status.get(name, 0))
-               for name in ("arrived", "en_route", "not_started", "unreachable", "outside_run")},
+               for name in ("arrived", "en_route", "not_started", "unreachable", "outside_run", "stranded")},
         },  # fmt: skip
         "mode_shares": {mode: _round(shares.get(mode, 0.0)) if len(started) else None for mode in MODES},
         "mean_travel_time_min": {
@@ -143,6 +145,7 @@ def compute_kpis(*, trips: pd.DataFrame, lights: pd.DataFrame, lighting, timeser
         },
         "vehicle_km": _round(km["car"], 3),
         "service_vehicle_km": {"transit": _round(km["transit"], 3), "drt": _round(km["drt"], 3)},
+        "road_vehicle_km": _round(km["car"] + km["transit"] + km["drt"], 3),
         "energy": {
             "lighting_kwh": _round(lighting_kwh, 3),
             "standby_kwh": _round(lighting.standby_kwh, 3),
@@ -199,28 +202,18 @@ def _interventions(outcomes: Sequence) -> dict[str, Any]:
 
 def _services(outcome: dict[str, Any] | None) -> dict[str, Any]:
     """The services section, with the same keys whether or not the city has services."""
+    from twin.mobility.drt import combine_daily
+
     outcome = outcome or {}
     transit = outcome.get("transit") or {}
     by_service = {name: daily for name, daily in (outcome.get("drt") or {}).items() if daily is not None}
-    drt: dict[str, Any] = {key: _round(sum(float(d.get(key) or 0.0) for d in by_service.values()), 3)
-                           for key in _DRT_SUMS}  # fmt: skip
-    weights = [float(d.get("requests") or 0.0) for d in by_service.values()]
-    for key in _DRT_MEANS:
-        pairs = [(w, float(d[key])) for w, d in zip(weights, by_service.values())
-                 if d.get(key) is not None and np.isfinite(float(d[key])) and w > 0]  # fmt: skip
-        if key == "p95_wait_s":
-            drt[key] = _round(max(v for _, v in pairs), 3) if pairs else None
-        else:
-            total = sum(w for w, _ in pairs)
-            drt[key] = _round(sum(w * v for w, v in pairs) / total, 4) if total > 0 else None
-    if not by_service:
-        drt.update({key: 0.0 for key in _DRT_SUMS})
+    drt = combine_daily(list(by_service.values()))
     maas = outcome.get("maas") or {}
     # Without lines, counts and sums are 0 and means of nothing are null.
     empty_transit = {key: None if key in _TRANSIT_MEANS else 0.0 for key in _TRANSIT_KEYS}
     return {
         "transit": {key: _plain(transit[key]) if key in transit else empty_transit[key] for key in _TRANSIT_KEYS},
-        "drt": drt,
+        "drt": {key: _plain(drt[key]) for key in _DRT_KEYS},
         "drt_by_service": {name: {key: _plain(value) for key, value in daily.items()} for name, daily in by_service.items()},
         "maas": _maas(transit, drt, maas),
     }  # fmt: skip

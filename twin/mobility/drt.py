@@ -92,7 +92,7 @@ from twin.mobility._dispatch import DECLINED, OUTSIDE_HOURS, REBALANCE, REJECTED
 __all__ = [
     "SERVED", "REJECTED", "DECLINED", "OUTSIDE_HOURS", "STATUS_NAMES",
     "SERVICE", "REBALANCE", "TO_DEPOT", "KIND_NAMES",
-    "StopMatrix", "DrtFleet", "DrtRequests", "DrtLegs", "DrtResult", "dispatch", "operator_table",
+    "StopMatrix", "DrtFleet", "DrtRequests", "DrtLegs", "DrtResult", "combine_daily", "dispatch", "operator_table",
 ]  # fmt: skip
 
 STATUS_NAMES = ("served", "rejected", "declined", "outside_hours")
@@ -937,7 +937,9 @@ def operator_table(
     status = result.status
     served = status == SERVED
     wait = np.where(served, pick - t, np.nan)
-    detour_ok = served & (result.direct_s > 0) & np.isfinite(result.direct_s)
+    # A rider not yet picked up or set down when the measured run ended has no wait or detour.
+    waited = served & np.isfinite(wait)
+    detour_ok = served & (result.direct_s > 0) & np.isfinite(result.direct_s) & np.isfinite(drop - pick)
     detour = np.full(n, np.nan)
     np.divide(drop - pick, result.direct_s, out=detour, where=detour_ok)
     legs = result.legs
@@ -959,7 +961,7 @@ def operator_table(
         frame[name] = per_hour(req_hour[status == code])
     frame.insert(1, "requests", per_hour(req_hour))
     frame["served_share"] = _ratio(frame["served"].to_numpy(float), frame["requests"].to_numpy(float))
-    waits = pd.DataFrame({"hour": req_hour[served], "wait": wait[served]})
+    waits = pd.DataFrame({"hour": req_hour[waited], "wait": wait[waited]})
     grouped = waits.groupby("hour")["wait"]
     frame["mean_wait_s"] = grouped.mean().reindex(hours).to_numpy()
     frame["p95_wait_s"] = grouped.quantile(0.95).reindex(hours).to_numpy()
@@ -996,8 +998,8 @@ def operator_table(
         "declined": int((status == DECLINED).sum()),
         "outside_hours": int((status == OUTSIDE_HOURS).sum()),
         "served_share": _scalar_ratio(n_served, n),
-        "mean_wait_s": float(wait[served].mean()) if n_served else None,
-        "p95_wait_s": float(np.percentile(wait[served], 95)) if n_served else None,
+        "mean_wait_s": float(wait[waited].mean()) if waited.any() else None,
+        "p95_wait_s": float(np.percentile(wait[waited], 95)) if waited.any() else None,
         "mean_detour": float(detour[detour_ok].mean()) if detour_ok.any() else None,
         "occupancy": _scalar_ratio(float(pkm.sum()), total_km),
         "empty_km_share": _scalar_ratio(float(empty_km.sum()), total_km),
@@ -1019,3 +1021,44 @@ def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
 
 def _scalar_ratio(num: float, den: float) -> float | None:
     return float(num) / float(den) if den > 0 else None
+
+
+_SUMMED = ("requests", "served", "rejected", "declined", "outside_hours", "fleet_km", "vehicle_hours",
+           "operating_cost_eur", "fare_revenue_eur", "co2_kg")  # fmt: skip
+
+
+def combine_daily(dailies: list[dict]) -> dict:
+    """One set of daily figures from several (service days, or several services).
+
+    Counts, kilometres, hours, money and CO2 add up; shares and rates are ratios of the sums
+    (occupancy and the empty-km share weighted by fleet-km, waits and detours by riders
+    served); the p95 wait is the largest of the parts' p95 (an upper bound, as the parts'
+    waits are not kept).
+
+    Parameters
+    ----------
+    dailies
+        Dicts as :func:`operator_table` returns (plus ``co2_kg``); ``None`` values count as
+        missing.
+    """
+    total = {key: float(sum(float(d.get(key) or 0.0) for d in dailies)) for key in _SUMMED}
+
+    def weighted(key: str, weight: str) -> float | None:
+        pairs = [(float(d.get(weight) or 0.0), float(d[key])) for d in dailies
+                 if d.get(key) is not None and np.isfinite(float(d[key]))]  # fmt: skip
+        norm = sum(w for w, _ in pairs)
+        return sum(w * v for w, v in pairs) / norm if norm > 0 else None
+
+    served, requests, hours = total["served"], total["requests"], total["vehicle_hours"]
+    p95 = [float(d["p95_wait_s"]) for d in dailies if d.get("p95_wait_s") is not None]
+    return {
+        **total,
+        "served_share": served / requests if requests > 0 else None,
+        "mean_wait_s": weighted("mean_wait_s", "served"),
+        "p95_wait_s": max(p95) if p95 else None,
+        "mean_detour": weighted("mean_detour", "served"),
+        "occupancy": weighted("occupancy", "fleet_km"),
+        "empty_km_share": weighted("empty_km_share", "fleet_km"),
+        "passengers_per_vehicle_hour": served / hours if hours > 0 else None,
+        "subsidy_per_trip_eur": (total["operating_cost_eur"] - total["fare_revenue_eur"]) / served if served > 0 else None,
+    }

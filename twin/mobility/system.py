@@ -35,6 +35,7 @@ not wait for a late bus or shuttle.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -123,31 +124,65 @@ class _Shuttles:
             service_end_s=end, rebalance_interval_s=spec.rebalance_interval_s,
             rebalance_cell_m=spec.rebalance_cell_m, stop_xy=self.stop_xy, rider_time_weight=spec.rider_time_weight,
         )  # fmt: skip
-        self.rows = np.empty(0, dtype=np.int64)
-        self.requests: drt_module.DrtRequests | None = None
-        self.result: drt_module.DrtResult | None = None
+        self.days: list[_ShuttleDay] = []
 
     def serves(self, origin: np.ndarray, dest: np.ndarray, depart_s: np.ndarray) -> np.ndarray:
-        """Which trips start and end at a stop, during the hours (clock time, any day)."""
+        """Which trips start and end at a stop, during the hours of some day."""
         start, end = self.spec.hours_s()
-        clock = np.mod(depart_s, 86400.0)
-        in_hours = ((clock >= start) & (clock < end)) | ((clock + 86400.0 >= start) & (clock + 86400.0 < end))
+        in_hours = np.mod(np.asarray(depart_s, float) - start, 86400.0) < end - start
         return (self.stop_of_node[origin] >= 0) & (self.stop_of_node[dest] >= 0) & (origin != dest) & in_hours
 
+    def service_day(self, t_s: np.ndarray) -> np.ndarray:
+        """The service day of each time: ``k`` when it falls in ``[start + k * 86400, end + k * 86400)``."""
+        start, _ = self.spec.hours_s()
+        return np.floor((np.asarray(t_s, float) - start) / 86400.0).astype(np.int64)
 
-def check_services(services: ServicesSpec, network: StreetNetwork, *, where: str) -> None:
+    def fleet_on(self, day: int, *, start_s: float, end_s: float) -> drt_module.DrtFleet | None:
+        """The fleet on service day ``day``, its hours clipped to the run window (None if outside it)."""
+        start, end = self.spec.hours_s()
+        window = (max(start + day * 86400.0, start_s), min(end + day * 86400.0, end_s))
+        if window[1] <= window[0]:
+            return None
+        return dataclasses.replace(self.fleet, service_start_s=window[0], service_end_s=window[1])
+
+
+@dataclass(eq=False)
+class _ShuttleDay:
+    """One service day of a shuttle service: its fleet, requests (trip rows) and dispatch."""
+
+    fleet: drt_module.DrtFleet
+    rows: np.ndarray
+    requests: drt_module.DrtRequests | None = None
+    result: drt_module.DrtResult | None = None
+
+
+def check_services(services: ServicesSpec, network: StreetNetwork, *, where: str, transit_key: str = "services.transit",
+                   drt_key: str = "services.drt") -> None:  # fmt: skip
     """Place the services on the map as a run would, to find what does not fit before it runs.
+
+    Parameters
+    ----------
+    services
+        The services.
+    network
+        The street network the run uses.
+    where
+        How messages name the scenario.
+    transit_key, drt_key
+        The keys messages name the lines and shuttle services under.
 
     Raises
     ------
     ScenarioError
-        A stop or depot far from the streets, a GTFS feed that does not load, a service area
-        with fewer than two junctions cars reach.
+        A stop or depot far from the streets, two stops buses cannot drive between, a GTFS
+        feed that does not load, a service area with fewer than two junctions cars reach.
     """
+    at = f"{where}: {transit_key}" if transit_key else where
     if services.has_transit:
-        transit_module.build_lines(services.transit, network, where=f"{where}: services.transit")
+        lines = transit_module.build_lines(services.transit, network, where=at)
+        transit_module.build_timetable(lines, network, start_s=0.0, end_s=86400.0, where=at)
     for i, spec in enumerate(services.drt):
-        _Shuttles(spec, network, where=f"{where}: services.drt.{i}")
+        _Shuttles(spec, network, where=f"{where}: {drt_key}.{i}")
 
 
 class MobilitySystem:
@@ -167,21 +202,18 @@ class MobilitySystem:
         The coefficients of the mode choice (values of time, weights, constants, scale).
     walk_speed_mps
         Walking speed, to and from stops.
-    car_weight
-        The edge weight vehicles route on (see :func:`twin.population.choice.car_route_weight`).
     rng
         The run's ``services`` random stream (bundle uptake, riders' draws at an offer).
     """
 
     def __init__(self, services: ServicesSpec, network: StreetNetwork, *, where: str, start_s: float, end_s: float,
-                 mode_choice: ModeChoiceSpec, walk_speed_mps: float, car_weight: str | np.ndarray,
-                 rng: np.random.Generator) -> None:  # fmt: skip
+                 mode_choice: ModeChoiceSpec, walk_speed_mps: float, rng: np.random.Generator) -> None:  # fmt: skip
         self.spec = services
         self.network = network
         self.start_s, self.end_s = float(start_s), float(end_s)
         self.mode_choice = mode_choice
         self.walk_speed_mps = float(walk_speed_mps)
-        self.car_weight = car_weight
+        self.where = where
         self._rng = rng
         self.lines = transit_module.build_lines(services.transit, network, where=f"{where}: services.transit") \
             if services.has_transit else []  # fmt: skip
@@ -200,7 +232,7 @@ class MobilitySystem:
         if not self.lines:
             return None
         return transit_module.build_timetable(self.lines, self.network, start_s=self.start_s, end_s=self.end_s,
-                                              car_weight=self.car_weight, link_times_s=link_times_s)  # fmt: skip
+                                              link_times_s=link_times_s, where=f"{self.where}: services.transit")  # fmt: skip
 
     @property
     def empty(self) -> bool:
@@ -330,13 +362,33 @@ class MobilitySystem:
             "fare_paid": {name: times.fare_eur[:, alts.index(name)].copy() for name in SERVICE_ALTERNATIVES},
         }  # fmt: skip
 
+    def repeat_days(self, n_trips: int, copies: int) -> None:
+        """Extend what the choice recorded to a trip table holding ``copies`` days of the ``n_trips`` planned trips.
+
+        A run that touches several days repeats the planned weekday (trip ``i`` of copy ``k``
+        is row ``k * n_trips + i``); each copy's trips have the same level of service, fares
+        and offers' budgets as the first.
+        """
+        if copies <= 1:
+            return
+        self._trip_service = np.tile(self._trip_service, copies)
+        if self._transit_paths is not None:
+            self._transit_paths = _select_paths(self._transit_paths, np.tile(np.arange(n_trips), copies))
+        offer = self._offer
+        if offer:
+            rows = offer["rows"]
+            offer["rows"] = np.concatenate([rows + k * n_trips for k in range(copies)])
+            for key in ("budget_s", "fallback"):
+                offer[key] = np.tile(offer[key], copies)
+            offer["fare_paid"] = {name: np.tile(fare, copies) for name, fare in offer["fare_paid"].items()}
+
     # ------------------------------------------------------------------ dispatch
 
-    def dispatch(self, trips: pd.DataFrame, *, link_times_s: np.ndarray | None = None,
-                 extra_s: np.ndarray | None = None) -> None:  # fmt: skip
-        """Dispatch the day's shuttle trips and move failed requests to their fallback mode.
+    def dispatch(self, trips: pd.DataFrame, *, link_times_s: np.ndarray | None = None) -> None:
+        """Dispatch the shuttle trips, day by day, and move failed requests to their fallback mode.
 
-        May be called again (on newer link times): trips return to the shuttle first.
+        May be called again (on newer link times): trips return to the shuttle first. Buses and
+        shuttles are exempt from road tolls and route on time alone.
 
         Parameters
         ----------
@@ -345,66 +397,70 @@ class MobilitySystem:
             in place: ``mode`` of failed requests, ``drt_outcome``.
         link_times_s
             ``(n_edges, n_bins)`` link times to plan on; free-flow when ``None``.
-        extra_s
-            Seconds added to each edge's weight (tolls turned into time).
         """
         if not self.shuttles:
             return
         offer = self._offer
         rows_all = offer.get("rows", np.empty(0, np.int64))
-        if "drt_outcome" not in trips:
-            trips["drt_outcome"] = ""
         trips.loc[rows_all, "mode"] = "drt"
         # A fallback walk found unreachable in an earlier dispatch is a shuttle trip again.
         trips.loc[rows_all[trips["status"].to_numpy()[rows_all] == "unreachable"], "status"] = "planned"
-        params = self.mode_choice
         planned = trips["status"].to_numpy()[rows_all] == "planned"
+        depart = trips["planned_depart_s"].to_numpy(float)
+        outcomes = np.array([_DRT_OUTCOMES[code] for code in range(len(_DRT_OUTCOMES))])
         for k, service in enumerate(self.shuttles):
-            pick = planned & (self._trip_service[rows_all] == k)
-            rows = rows_all[pick]
-            service.rows = rows
-            if rows.size == 0:
-                service.requests, service.result = None, None
-                continue
-            origin = service.stop_of_node[trips["origin_node"].to_numpy(np.int64)[rows]]
-            dest = service.stop_of_node[trips["dest_node"].to_numpy(np.int64)[rows]]
-            service.requests = drt_module.DrtRequests(
-                time_s=trips["planned_depart_s"].to_numpy(float)[rows], origin=origin, dest=dest,
-                budget_s=offer["budget_s"][pick], wait_weight=params.wait_time_weight,
-            )  # fmt: skip
-            matrix = drt_module.StopMatrix.from_network(self.network, service.stop_nodes, link_times_s=link_times_s,
-                                                        extra_s=extra_s)  # fmt: skip
-            service.result = drt_module.dispatch(service.requests, service.fleet, matrix)
-            status = service.result.status
-            trips.loc[rows, "drt_outcome"] = np.array([_DRT_OUTCOMES[int(s)] for s in range(4)])[status]
-            failed = status != drt_module.SERVED
-            trips.loc[rows[failed], "mode"] = offer["fallback"][pick][failed]
+            matrix = drt_module.StopMatrix.from_network(self.network, service.stop_nodes, link_times_s=link_times_s)
+            service.days = []
+            mine = planned & (self._trip_service[rows_all] == k)
+            day_of = service.service_day(depart[rows_all])
+            first, last = service.service_day(np.array([self.start_s, self.end_s]))
+            for day in range(int(first) - 1, int(last) + 1):
+                fleet = service.fleet_on(day, start_s=self.start_s, end_s=self.end_s)
+                if fleet is None:
+                    continue
+                pick = mine & (day_of == day)
+                shuttle_day = _ShuttleDay(fleet=fleet, rows=rows_all[pick])
+                service.days.append(shuttle_day)
+                if not pick.any():
+                    continue  # the fleet stands ready all the same, and costs its hours
+                rows = shuttle_day.rows
+                shuttle_day.requests = drt_module.DrtRequests(
+                    time_s=depart[rows], origin=service.stop_of_node[trips["origin_node"].to_numpy(np.int64)[rows]],
+                    dest=service.stop_of_node[trips["dest_node"].to_numpy(np.int64)[rows]],
+                    budget_s=offer["budget_s"][pick], wait_weight=self.mode_choice.wait_time_weight,
+                )  # fmt: skip
+                shuttle_day.result = drt_module.dispatch(shuttle_day.requests, fleet, matrix)
+                status = shuttle_day.result.status
+                trips.loc[rows, "drt_outcome"] = outcomes[status]
+                failed = status != drt_module.SERVED
+                trips.loc[rows[failed], "mode"] = offer["fallback"][pick][failed]
 
     # ------------------------------------------------------------------ driving
 
     def vehicle_legs(self) -> ServiceLegs:
-        """Every bus leg, then every shuttle leg, as vehicle trips for the traffic engine."""
+        """Every bus leg, then every shuttle leg (service by service, day by day), for the traffic engine."""
         parts = []
         if self.timetable is not None:
             tt = self.timetable
             parts.append((tt.depart_s, tt.route_offsets, tt.route_edges, tt.prev_leg))
-        for service in self.shuttles:
-            if service.result is None:
-                continue
-            legs = service.result.legs
+        for service, day in self._dispatched_days():
+            legs = day.result.legs
             found = route(self.network, service.stop_nodes[legs.from_stop], service.stop_nodes[legs.to_stop],
-                          mode="car", weight=self.car_weight)  # fmt: skip
+                          mode="car", weight="freeflow_s")  # fmt: skip
             parts.append((legs.depart_s, found.offsets, found.edges, legs.prev_leg))
         depart, offsets, edges, prev, n = [], [np.zeros(1, np.int64)], [], [], 0
         for part_depart, part_offsets, part_edges, part_prev in parts:
             depart.append(np.asarray(part_depart, float))
-            offsets.append(np.asarray(part_offsets[1:], np.int64) + (offsets[-1][-1] if offsets[-1].size else 0))
+            offsets.append(np.asarray(part_offsets[1:], np.int64) + offsets[-1][-1])
             edges.append(np.asarray(part_edges, np.int64))
             prev.append(np.where(np.asarray(part_prev) >= 0, np.asarray(part_prev) + n, -1))
             n += part_depart.size
-        cat = (lambda arrays, dtype: np.concatenate(arrays).astype(dtype) if arrays else np.empty(0, dtype))  # noqa: E731
-        return ServiceLegs(depart_s=cat(depart, float), route_offsets=np.concatenate(offsets).astype(np.int64),
-                           route_edges=cat(edges, np.int64), prev_leg=cat(prev, np.int64))  # fmt: skip
+        return ServiceLegs(depart_s=_cat(depart, np.float64), route_offsets=np.concatenate(offsets).astype(np.int64),
+                           route_edges=_cat(edges, np.int64), prev_leg=_cat(prev, np.int64))  # fmt: skip
+
+    def _dispatched_days(self):
+        """``(service, day)`` of every service day with requests, in the order of :meth:`vehicle_legs`."""
+        return [(service, day) for service in self.shuttles for day in service.days if day.result is not None]
 
     # ------------------------------------------------------------------ riding
 
@@ -426,72 +482,87 @@ class MobilitySystem:
             Actual departure and arrival of each leg of :meth:`vehicle_legs` (NaN where it had
             not happened by the end of the run).
         """
-        mode = trips["mode"].to_numpy().astype(str)
-        fare_paid = self._offer.get("fare_paid", {})
         hourly, outcome = [], {"transit": None, "drt": {}}
         n_bus = 0
         if self.timetable is not None:
-            tt = self.timetable
-            n_bus = tt.depart_s.size
-            rows = np.flatnonzero((mode == "transit") & (trips["status"].to_numpy() == "planned"))
-            paths = _select_paths(self._transit_paths, rows)
-            depart = trips["planned_depart_s"].to_numpy(float)[rows]
-            riders = transit_module.simulate_riders(tt, paths, depart, leg_depart_s=leg_depart_s[:n_bus],
-                                                    leg_arrive_s=leg_arrive_s[:n_bus], end_s=self.end_s)  # fmt: skip
-            fare = fare_paid["transit"][rows] if "transit" in fare_paid else np.full(rows.size, self.spec.fares.transit_eur)
-            fare = np.where(riders.boardings > 0, fare, 0.0)
-            arrived = (riders.status == transit_module.ARRIVED) & (riders.arrival_s <= self.end_s)
-            trips.loc[rows, "depart_s"] = depart
-            trips.loc[rows, "arrival_s"] = np.where(arrived, riders.arrival_s, np.nan)
-            trips.loc[rows, "wait_s"] = riders.wait_s
-            trips.loc[rows, "in_vehicle_s"] = riders.in_vehicle_s
-            trips.loc[rows, "walk_s"] = riders.walk_s
-            trips.loc[rows, "fare_eur"] = fare
-            trips.loc[rows, "service"] = [_line_names(tt, paths, i) for i in range(rows.size)]
-            self.stranded_rows = rows[riders.status == transit_module.STRANDED]
-            trips.loc[rows[riders.status == transit_module.NO_PATH], "status"] = "unreachable"
-            table, daily = transit_module.operator_table(tt, riders, paths, fare_eur=fare, depart_s=depart)
-            hourly.append(table.assign(service_kind="transit"))
-            outcome["transit"] = daily
+            n_bus = self.timetable.depart_s.size
+            table, outcome["transit"] = self._ride_transit(trips, leg_depart_s[:n_bus], leg_arrive_s[:n_bus])
+            hourly.append(table.assign(service=table["name"], service_kind="transit"))
         start = n_bus
         for service in self.shuttles:
-            result, requests = service.result, service.requests
-            if result is None:
-                outcome["drt"][service.spec.name] = None
-                continue
-            n_legs = result.legs.depart_s.size
-            arrive = leg_arrive_s[start:start + n_legs]
-            start += n_legs
-            served = result.status == drt_module.SERVED
-            pickup = np.full(result.status.size, np.nan)
-            dropoff = np.full(result.status.size, np.nan)
-            pickup[served] = np.maximum(requests.time_s[served], arrive[result.pickup_leg[served]])
-            dropoff[served] = arrive[result.dropoff_leg[served]]
-            rows = service.rows[served]
-            fare = fare_paid["drt"][service.rows] if "drt" in fare_paid else np.zeros(service.rows.size)
-            done = np.isfinite(dropoff[served]) & (dropoff[served] <= self.end_s)
-            trips.loc[rows, "depart_s"] = requests.time_s[served]
-            trips.loc[rows, "arrival_s"] = np.where(done, dropoff[served], np.nan)
-            trips.loc[rows, "wait_s"] = pickup[served] - requests.time_s[served]
-            trips.loc[rows, "in_vehicle_s"] = dropoff[served] - pickup[served]
-            trips.loc[rows, "walk_s"] = 0.0
-            with np.errstate(divide="ignore", invalid="ignore"):
-                trips.loc[rows, "detour_factor"] = np.where(result.direct_s[served] > 0,
-                                                            (dropoff[served] - pickup[served]) / result.direct_s[served], np.nan)  # fmt: skip
-            trips.loc[rows, "fare_eur"] = fare[served]
-            trips.loc[rows, "route_length_m"] = result.direct_m[served]
-            trips.loc[rows, "service"] = service.spec.name
-            table, daily = drt_module.operator_table(
-                result, requests, service.fleet, fare_eur=np.where(served, fare, 0.0),
-                cost_eur_per_vehicle_hour=service.spec.cost_eur_per_vehicle_hour,
-                cost_eur_per_km=service.spec.cost_eur_per_km, pickup_s=pickup, dropoff_s=dropoff,
-            )  # fmt: skip
-            daily = dict(daily, co2_kg=float(daily["fleet_km"] or 0.0) * service.spec.co2_kg_per_km)
-            hourly.append(table.assign(service=service.spec.name, service_kind="drt"))
-            outcome["drt"][service.spec.name] = daily
+            tables, dailies = [], []
+            for day in service.days:
+                if day.result is None:
+                    dailies.append(_idle_day(service, day.fleet))
+                    continue
+                n_legs = day.result.legs.depart_s.size
+                table, daily = self._ride_shuttles(trips, service, day, leg_arrive_s[start:start + n_legs])
+                start += n_legs
+                tables.append(table)
+                dailies.append(daily)
+            name = service.spec.name
+            outcome["drt"][name] = drt_module.combine_daily(dailies) if dailies else None
+            if tables:
+                hourly.append(pd.concat(tables, ignore_index=True).assign(service=name, service_kind="drt"))
         outcome["maas"] = self._bundle_figures()
         self.outcome = outcome
         self.hourly = pd.concat(hourly, ignore_index=True) if hourly else pd.DataFrame()
+
+    def _ride_transit(self, trips: pd.DataFrame, leg_depart_s: np.ndarray, leg_arrive_s: np.ndarray):
+        """The transit riders' day on the buses' actual times; the lines' figures."""
+        tt = self.timetable
+        mode = trips["mode"].to_numpy().astype(str)
+        rows = np.flatnonzero((mode == "transit") & (trips["status"].to_numpy() == "planned"))
+        paths = _select_paths(self._transit_paths, rows)
+        depart = trips["planned_depart_s"].to_numpy(float)[rows]
+        riders = transit_module.simulate_riders(tt, paths, depart, leg_depart_s=leg_depart_s, leg_arrive_s=leg_arrive_s,
+                                                end_s=self.end_s)  # fmt: skip
+        fare = np.where(riders.boardings > 0, self._fare_paid("transit")[rows], 0.0)
+        arrived = (riders.status == transit_module.ARRIVED) & (riders.arrival_s <= self.end_s)
+        trips.loc[rows, "depart_s"] = depart
+        trips.loc[rows, "arrival_s"] = np.where(arrived, riders.arrival_s, np.nan)
+        trips.loc[rows, "wait_s"] = riders.wait_s
+        trips.loc[rows, "in_vehicle_s"] = riders.in_vehicle_s
+        trips.loc[rows, "walk_s"] = riders.walk_s
+        trips.loc[rows, "fare_eur"] = fare
+        trips.loc[rows, "service"] = [_line_names(tt, paths, i) for i in range(rows.size)]
+        self.stranded_rows = rows[riders.status == transit_module.STRANDED]
+        trips.loc[rows[riders.status == transit_module.NO_PATH], "status"] = "unreachable"
+        return transit_module.operator_table(tt, riders, paths, fare_eur=fare, depart_s=depart,
+                                             leg_depart_s=leg_depart_s, leg_arrive_s=leg_arrive_s)  # fmt: skip
+
+    def _ride_shuttles(self, trips: pd.DataFrame, service: _Shuttles, day: _ShuttleDay, arrive: np.ndarray):
+        """One service day's riders on the shuttles' actual times; its figures."""
+        result, requests = day.result, day.requests
+        served = result.status == drt_module.SERVED
+        pickup = np.full(result.status.size, np.nan)
+        dropoff = np.full(result.status.size, np.nan)
+        pickup[served] = np.maximum(requests.time_s[served], arrive[result.pickup_leg[served]])
+        dropoff[served] = arrive[result.dropoff_leg[served]]
+        rows = day.rows[served]
+        fare = self._fare_paid("drt")[day.rows]
+        done = np.isfinite(dropoff[served]) & (dropoff[served] <= self.end_s)
+        ride = dropoff[served] - pickup[served]
+        trips.loc[rows, "depart_s"] = requests.time_s[served]
+        trips.loc[rows, "arrival_s"] = np.where(done, dropoff[served], np.nan)
+        trips.loc[rows, "wait_s"] = pickup[served] - requests.time_s[served]
+        trips.loc[rows, "in_vehicle_s"] = ride
+        trips.loc[rows, "walk_s"] = 0.0
+        direct = result.direct_s[served]
+        trips.loc[rows, "detour_factor"] = np.divide(ride, direct, out=np.full(ride.size, np.nan), where=direct > 0)
+        trips.loc[rows, "fare_eur"] = fare[served]
+        trips.loc[rows, "route_length_m"] = result.direct_m[served]
+        trips.loc[rows, "service"] = service.spec.name
+        table, daily = drt_module.operator_table(
+            result, requests, day.fleet, fare_eur=np.where(served, fare, 0.0),
+            cost_eur_per_vehicle_hour=service.spec.cost_eur_per_vehicle_hour,
+            cost_eur_per_km=service.spec.cost_eur_per_km, pickup_s=pickup, dropoff_s=dropoff,
+        )  # fmt: skip
+        return table, dict(daily, co2_kg=float(daily["fleet_km"] or 0.0) * service.spec.co2_kg_per_km)
+
+    def _fare_paid(self, mode: str) -> np.ndarray:
+        """What each trip pays by ``mode`` (its resident's fare), from the choice."""
+        return self._offer["fare_paid"][mode]
 
     def _bundle_figures(self) -> dict[str, Any]:
         bundle = self.spec.subscription
@@ -500,6 +571,20 @@ class MobilitySystem:
         price = bundle.price_eur_per_month / bundle.days_per_month if bundle is not None else 0.0
         return {"subscribers": subscribers, "subscription_revenue_eur_per_day": round(revenue, 2),
                 "price_eur_per_day": price}  # fmt: skip
+
+
+def _idle_day(service: _Shuttles, fleet: drt_module.DrtFleet) -> dict[str, Any]:
+    """The figures of a service day nobody booked: the fleet stood ready and cost its hours."""
+    hours = fleet.n_vehicles * (fleet.service_end_s - fleet.service_start_s) / 3600.0
+    cost = hours * service.spec.cost_eur_per_vehicle_hour
+    return {"requests": 0, "served": 0, "rejected": 0, "declined": 0, "outside_hours": 0, "served_share": None,
+            "mean_wait_s": None, "p95_wait_s": None, "mean_detour": None, "occupancy": None, "empty_km_share": None,
+            "passengers_per_vehicle_hour": 0.0, "fleet_km": 0.0, "vehicle_hours": hours, "operating_cost_eur": cost,
+            "fare_revenue_eur": 0.0, "subsidy_per_trip_eur": None, "co2_kg": 0.0}  # fmt: skip
+
+
+def _cat(arrays: list[np.ndarray], dtype) -> np.ndarray:
+    return np.concatenate(arrays).astype(dtype) if arrays else np.empty(0, dtype)
 
 
 def _select_paths(paths, rows: np.ndarray):
