@@ -138,11 +138,31 @@ def test_a_rejected_rider_takes_another_mode(tmp_path):
     # One shuttle that may keep riders waiting 2 minutes at most cannot serve the town.
     model = CityModel(_scenario(tmp_path, services=_services(tmp_path, fleet=1, max_wait_s=120)))
     trips = model.trips
-    rejected = trips[trips["drt_outcome"] == "rejected"]
-    assert len(rejected) > 5
-    assert rejected["mode"].isin(["walk", "transit"]).all()
+    failed = trips[trips["drt_outcome"].isin(["rejected", "declined"])]
+    assert len(failed) > 5
+    tours = trips.groupby(["person_id", "tour_id"])
+    first = tours["seq"].transform("min") == trips["seq"]
+    switched = 0
+    for index, trip in failed.iterrows():
+        tour = tours.get_group((trip["person_id"], trip["tour_id"]))
+        if first[index]:
+            # The tour's first request failed: the whole tour takes its next best mode, car
+            # and bike included, and its other trips were never requested.
+            assert tour["mode"].nunique() == 1 and trip["mode"] != "drt"
+            assert (tour.drop(index)["drt_outcome"] == "").all()
+            switched += trip["mode"] in ("car", "bike")
+        else:
+            assert trip["mode"] in ("walk", "transit")
+    assert switched > 0
     model.run()
-    assert (model.trips.loc[rejected.index, "status"] != "planned").all()
+    assert (model.trips.loc[failed.index, "status"] != "planned").all()
+    # Tours that switched to the car drove: their trips have car routes.
+    cars = model.trips.loc[failed.index][model.trips.loc[failed.index, "mode"] == "car"]
+    assert (cars["route_length_m"] > 0).all()
+    # Every request made counts, also those that made their tour give up the shuttle.
+    drt = collect_result(model, started=0.0).kpis["services"]["drt"]
+    outcome = model.trips["drt_outcome"]
+    assert drt["requests"] == (outcome != "").sum() and drt["rejected"] == (outcome == "rejected").sum()
 
 
 def test_same_seed_same_day(tmp_path):

@@ -329,8 +329,10 @@ class MobilitySystem:
         A rider accepts an offer when the shuttle, with the offered wait and ride in place of
         the expected ones, would still be their tour's choice: when the offer's extra
         generalised cost, times the logit scale, is no more than the shuttle's lead over the
-        next best alternative (same utilities, same Gumbel draws). A rider whose request
-        fails takes the better of walking and transit for the tour.
+        next best alternative (same utilities, same Gumbel draws), shared equally among the
+        tour's shuttle trips. When the request of a tour's first trip fails, the whole tour
+        takes its next best alternative (the car or the bike are still at home); when a later
+        trip's request fails, that trip takes the better of walking and transit.
 
         Parameters
         ----------
@@ -350,15 +352,19 @@ class MobilitySystem:
         lead = value[:, drt] - others.max(axis=1)
         fallback = np.array([alts.index(name) for name in _FALLBACK])
         choice = np.argmax(value[:, fallback], axis=1)
+        trip_tour = tour[rows]
+        first_in_tour = np.r_[True, trip_tour[1:] != trip_tour[:-1]] if rows.size else np.zeros(0, bool)
+        shared = np.bincount(trip_tour, minlength=int(tour.max(initial=-1)) + 1)[trip_tour]
         vot_by_group = np.array(list(params.value_of_time_eur_per_h.values()), dtype=np.float64)
         income = pd.Categorical(residents["income"], categories=list(params.value_of_time_eur_per_h))
         vot = vot_by_group[np.asarray(income.codes, dtype=np.int64)[trips["person_id"].to_numpy(np.int64)[rows]]]
         expected_s = times.in_vehicle_s[rows, drt] + params.wait_time_weight * times.wait_s[rows, drt]
         with np.errstate(divide="ignore", invalid="ignore"):
-            spare_s = np.where(vot > 0, lead * 3600.0 / (params.scale_per_eur * vot), np.inf)
+            spare_s = np.where(vot > 0, lead / np.maximum(shared, 1) * 3600.0 / (params.scale_per_eur * vot), np.inf)
         self._offer = {
             "rows": rows, "budget_s": np.where(np.isfinite(lead), expected_s + spare_s, np.inf),
-            "fallback": np.asarray(_FALLBACK)[choice],
+            "fallback": np.asarray(_FALLBACK)[choice], "tour_fallback": np.asarray(alts)[np.argmax(others, axis=1)],
+            "tour": trip_tour, "first_in_tour": first_in_tour, "n_tours": int(tour.max(initial=-1)) + 1,
             "fare_paid": {name: times.fare_eur[:, alts.index(name)].copy() for name in SERVICE_ALTERNATIVES},
         }  # fmt: skip
 
@@ -378,62 +384,93 @@ class MobilitySystem:
         if offer:
             rows = offer["rows"]
             offer["rows"] = np.concatenate([rows + k * n_trips for k in range(copies)])
-            for key in ("budget_s", "fallback"):
+            offer["tour"] = np.concatenate([offer["tour"] + k * offer["n_tours"] for k in range(copies)])
+            for key in ("budget_s", "fallback", "tour_fallback", "first_in_tour"):
                 offer[key] = np.tile(offer[key], copies)
             offer["fare_paid"] = {name: np.tile(fare, copies) for name, fare in offer["fare_paid"].items()}
 
     # ------------------------------------------------------------------ dispatch
 
     def dispatch(self, trips: pd.DataFrame, *, link_times_s: np.ndarray | None = None) -> None:
-        """Dispatch the shuttle trips, day by day, and move failed requests to their fallback mode.
+        """Dispatch the shuttle trips, day by day, and move failed requests to another mode.
 
-        May be called again (on newer link times): trips return to the shuttle first. Buses and
+        The first dispatch decides which tours give the shuttle up (their first request
+        failed: see :meth:`record_choice`); their trips are not requested again and the
+        others are dispatched once more without them. A later call (on newer link times)
+        dispatches the remaining shuttle trips again, with those tours' choice kept. Buses and
         shuttles are exempt from road tolls and route on time alone.
 
         Parameters
         ----------
         trips
             The model's trip table (``mode``, ``status``, ``planned_depart_s``, nodes); changed
-            in place: ``mode`` of failed requests, ``drt_outcome``.
+            in place: ``mode`` of failed requests and switched tours, ``drt_outcome``.
         link_times_s
             ``(n_edges, n_bins)`` link times to plan on; free-flow when ``None``.
         """
         if not self.shuttles:
             return
         offer = self._offer
-        rows_all = offer.get("rows", np.empty(0, np.int64))
-        trips.loc[rows_all, "mode"] = "drt"
+        rows = offer.get("rows", np.empty(0, np.int64))
+        first_call = "switched" not in offer
+        kept = np.ones(rows.size, bool) if first_call else ~offer["switched"]
+        trips.loc[rows[kept], "mode"] = "drt"
+        trips.loc[rows[kept], "drt_outcome"] = ""
         # A fallback walk found unreachable in an earlier dispatch is a shuttle trip again.
-        trips.loc[rows_all[trips["status"].to_numpy()[rows_all] == "unreachable"], "status"] = "planned"
-        planned = trips["status"].to_numpy()[rows_all] == "planned"
+        trips.loc[rows[kept & (trips["status"].to_numpy()[rows] == "unreachable")], "status"] = "planned"
+        matrices = [drt_module.StopMatrix.from_network(self.network, service.stop_nodes, link_times_s=link_times_s)
+                    for service in self.shuttles]  # fmt: skip
+        asked = kept & (trips["status"].to_numpy()[rows] == "planned")
+        status = self._dispatch_positions(trips, asked, matrices)
+        if first_call:
+            failed_first = asked & (status != drt_module.SERVED) & offer["first_in_tour"]
+            switched = np.isin(offer["tour"], offer["tour"][failed_first])
+            offer["switched"] = switched
+            # The requests that made a tour give up count among the service's requests.
+            offer["gave_up"] = np.where(failed_first & switched, status, -1)
+            trips.loc[rows[switched], "mode"] = offer["tour_fallback"][switched]
+            trips.loc[rows[switched & ~failed_first], "drt_outcome"] = ""
+            if switched.any():
+                trips.loc[rows[failed_first], "drt_outcome"] = _outcome_names()[status[failed_first]]
+                asked &= ~switched
+                status = self._dispatch_positions(trips, asked, matrices)
+        failed = asked & (status != drt_module.SERVED)
+        trips.loc[rows[failed], "mode"] = offer["fallback"][failed]
+
+    def _dispatch_positions(self, trips: pd.DataFrame, asked: np.ndarray, matrices: list) -> np.ndarray:
+        """Dispatch the offers at ``asked`` (positions in the recorded offers), service by service and day by day.
+
+        Returns each offer's request status (``-1`` where not asked); writes ``drt_outcome``.
+        """
+        offer = self._offer
+        rows = offer["rows"]
+        status = np.full(rows.size, -1, dtype=np.int64)
         depart = trips["planned_depart_s"].to_numpy(float)
-        outcomes = np.array([_DRT_OUTCOMES[code] for code in range(len(_DRT_OUTCOMES))])
-        for k, service in enumerate(self.shuttles):
-            matrix = drt_module.StopMatrix.from_network(self.network, service.stop_nodes, link_times_s=link_times_s)
+        origin, dest = trips["origin_node"].to_numpy(np.int64), trips["dest_node"].to_numpy(np.int64)
+        for k, (service, matrix) in enumerate(zip(self.shuttles, matrices)):
             service.days = []
-            mine = planned & (self._trip_service[rows_all] == k)
-            day_of = service.service_day(depart[rows_all])
+            mine = asked & (self._trip_service[rows] == k)
+            day_of = service.service_day(depart[rows])
             first, last = service.service_day(np.array([self.start_s, self.end_s]))
             for day in range(int(first) - 1, int(last) + 1):
                 fleet = service.fleet_on(day, start_s=self.start_s, end_s=self.end_s)
                 if fleet is None:
                     continue
                 pick = mine & (day_of == day)
-                shuttle_day = _ShuttleDay(fleet=fleet, rows=rows_all[pick])
+                shuttle_day = _ShuttleDay(fleet=fleet, rows=rows[pick])
                 service.days.append(shuttle_day)
                 if not pick.any():
                     continue  # the fleet stands ready all the same, and costs its hours
-                rows = shuttle_day.rows
+                picked = rows[pick]
                 shuttle_day.requests = drt_module.DrtRequests(
-                    time_s=depart[rows], origin=service.stop_of_node[trips["origin_node"].to_numpy(np.int64)[rows]],
-                    dest=service.stop_of_node[trips["dest_node"].to_numpy(np.int64)[rows]],
-                    budget_s=offer["budget_s"][pick], wait_weight=self.mode_choice.wait_time_weight,
+                    time_s=depart[picked], origin=service.stop_of_node[origin[picked]],
+                    dest=service.stop_of_node[dest[picked]], budget_s=offer["budget_s"][pick],
+                    wait_weight=self.mode_choice.wait_time_weight,
                 )  # fmt: skip
                 shuttle_day.result = drt_module.dispatch(shuttle_day.requests, fleet, matrix)
-                status = shuttle_day.result.status
-                trips.loc[rows, "drt_outcome"] = outcomes[status]
-                failed = status != drt_module.SERVED
-                trips.loc[rows[failed], "mode"] = offer["fallback"][pick][failed]
+                status[pick] = shuttle_day.result.status
+                trips.loc[picked, "drt_outcome"] = _outcome_names()[shuttle_day.result.status]
+        return status
 
     # ------------------------------------------------------------------ driving
 
@@ -489,7 +526,7 @@ class MobilitySystem:
             table, outcome["transit"] = self._ride_transit(trips, leg_depart_s[:n_bus], leg_arrive_s[:n_bus])
             hourly.append(table.assign(service=table["name"], service_kind="transit"))
         start = n_bus
-        for service in self.shuttles:
+        for k, service in enumerate(self.shuttles):
             tables, dailies = [], []
             for day in service.days:
                 if day.result is None:
@@ -501,6 +538,7 @@ class MobilitySystem:
                 tables.append(table)
                 dailies.append(daily)
             name = service.spec.name
+            dailies.append(self._given_up(k))
             outcome["drt"][name] = drt_module.combine_daily(dailies) if dailies else None
             if tables:
                 hourly.append(pd.concat(tables, ignore_index=True).assign(service=name, service_kind="drt"))
@@ -560,6 +598,14 @@ class MobilitySystem:
         )  # fmt: skip
         return table, dict(daily, co2_kg=float(daily["fleet_km"] or 0.0) * service.spec.co2_kg_per_km)
 
+    def _given_up(self, k: int) -> dict[str, Any]:
+        """Requests of service ``k`` that failed and made their tour take another mode (first dispatch)."""
+        offer = self._offer
+        gave_up = offer.get("gave_up", np.empty(0, np.int64))
+        mine = gave_up[(gave_up >= 0) & (self._trip_service[offer["rows"]] == k)] if gave_up.size else gave_up
+        return {"requests": int(mine.size), "rejected": int((mine == drt_module.REJECTED).sum()),
+                "declined": int((mine == drt_module.DECLINED).sum())}  # fmt: skip
+
     def _fare_paid(self, mode: str) -> np.ndarray:
         """What each trip pays by ``mode`` (its resident's fare), from the choice."""
         return self._offer["fare_paid"][mode]
@@ -571,6 +617,11 @@ class MobilitySystem:
         price = bundle.price_eur_per_month / bundle.days_per_month if bundle is not None else 0.0
         return {"subscribers": subscribers, "subscription_revenue_eur_per_day": round(revenue, 2),
                 "price_eur_per_day": price}  # fmt: skip
+
+
+def _outcome_names() -> np.ndarray:
+    """``drt_outcome`` by request status code."""
+    return np.array([_DRT_OUTCOMES[code] for code in range(len(_DRT_OUTCOMES))])
 
 
 def _idle_day(service: _Shuttles, fleet: drt_module.DrtFleet) -> dict[str, Any]:
