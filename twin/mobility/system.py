@@ -14,9 +14,11 @@ changed them) to the rest of a run:
 2. **Offers.** :meth:`~MobilitySystem.dispatch` sends the day's shuttle trips as requests to
    the dispatcher (:func:`twin.mobility.drt.dispatch`). A rider accepts an offer when the
    shuttle, at the offered wait and ride, would still be the tour's choice in the same logit
-   model with the same random draws (:meth:`~MobilitySystem.record_choice`). A rejected or
-   declined rider takes the better of walking and transit for the tour, by the same
-   utilities and draws; the trip's mode changes and ``drt_outcome`` says why.
+   model with the same random draws (:meth:`~MobilitySystem.record_choice`). When the first
+   request of a tour fails (rejected or declined), the whole tour takes its next best mode,
+   car and bike included, and the rest are dispatched again without it; a later trip whose
+   request fails takes the better of walking and transit. ``drt_outcome`` says what became
+   of each request.
 3. **Driving.** :meth:`~MobilitySystem.vehicle_legs` gives every bus and shuttle leg between
    two stops as a vehicle trip for the traffic engine, each chained to the vehicle's
    previous leg, so buses and shuttles add to congestion and are delayed by it.
@@ -26,11 +28,16 @@ changed them) to the rest of a run:
    and set down when it reaches the destination. It fills each trip's wait, in-vehicle and
    walk time, detour factor and fare, and the operators' figures per hour and per day.
 
+Buses and shuttles are exempt from road tolls and route on free-flow time. A run over several
+days repeats the weekday's choices, and shuttles are dispatched day by day within their
+hours (clipped to the run's window, where the fleet's hours are also costed).
+
 Simplifications: shuttles are door to door (every junction of the service area that cars can
 reach is a stop); the dispatcher plans on link times of the hour (free-flow, or those of the
-last learning iteration of traffic); a late shuttle skips its dwell; walking to and from
-transit is not simulated on the streets (it does not light lamps); a person's later trips do
-not wait for a late bus or shuttle.
+last learning iteration of traffic), and which tours give the shuttle up is decided on the
+first dispatch; a late shuttle skips its dwell; walking to and from transit is not simulated
+on the streets (it does not light lamps); a person's later trips do not wait for a late bus
+or shuttle; residents plan with the expected wait, not last day's.
 """
 
 from __future__ import annotations
