@@ -28,8 +28,9 @@ Every figure is computed from the run's own tables, so it can be checked against
   variant with services pairs with its baseline in a batch;
 - equity: per income group and by smartphone access, each resident's mean minutes travelling
   in the day (arrived trips, door to door, waits included) and money paid in the day (fares,
-  tolls, and a subscriber's bundle price per travel day), over all residents of the group
-  (empty for a given trip table).
+  tolls, and a subscriber's bundle price per travel day), over all residents of the group,
+  and the share of the group's trips in the run that arrived (a trip stranded at a stop or
+  unreachable adds no minutes, so read the minutes with it); empty for a given trip table.
 """
 
 from __future__ import annotations
@@ -258,6 +259,9 @@ def _equity(trips: pd.DataFrame, residents: pd.DataFrame | None, *, bundle_eur_p
         if column in trips:
             paid += np.nan_to_num(trips[column].to_numpy(float))
     money = np.bincount(person[ok], weights=paid[ok], minlength=n)
+    in_run = ok & (trips["status"].to_numpy() != "outside_run")
+    made = np.bincount(person[in_run], minlength=n)
+    done = np.bincount(person[arrived], minlength=n)
     if "maas_subscriber" in residents:
         money += residents["maas_subscriber"].to_numpy(bool) * bundle_eur_per_day
     groups = {
@@ -270,7 +274,9 @@ def _equity(trips: pd.DataFrame, residents: pd.DataFrame | None, *, bundle_eur_p
         result[name] = {
             key: {"residents": int((labels == key).sum()),
                   "mean_daily_travel_min": _round(minutes[labels == key].mean(), 3) if (labels == key).any() else None,
-                  "mean_daily_paid_eur": _round(money[labels == key].mean(), 4) if (labels == key).any() else None}
+                  "mean_daily_paid_eur": _round(money[labels == key].mean(), 4) if (labels == key).any() else None,
+                  "arrived_share": _round(done[labels == key].sum() / made[labels == key].sum(), 4)
+                  if made[labels == key].sum() else None}
             for key in keys
         }  # fmt: skip
     return result

@@ -288,6 +288,9 @@ class DrtSpec(BaseModel):
             raise rule(str(error)) from None
         if end <= start:
             raise rule(f"the service ends ({value[1]}) before it starts ({value[0]}); write 01:00 after midnight as 25:00")
+        if end - start > 86400:
+            raise rule(f"the service runs more than 24 hours a day ({value[0]} to {value[1]}); end it by {value[0]} "
+                       "the next day (24 hours later)")
         return value
 
     def hours_s(self) -> tuple[float, float]:
