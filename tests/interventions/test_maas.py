@@ -60,5 +60,5 @@ def test_its_own_stops_and_names_are_checked_under_its_own_keys(city, grid):
     far = grid.lonlat(0, 0)[::-1]  # latitude first
     with pytest.raises(ScenarioError, match=r"interventions: maas\.lines\.0\.stops\.0: the stop of line '1' is .* km"):
         one({"lines": [{"name": "1", "stops": [far, grid.lonlat(200, 0)]}]}).apply(city)
-    with pytest.raises(ScenarioError, match=r"interventions\.0\.drt: the name 'shuttle' is used twice in drt"):
+    with pytest.raises(ScenarioError, match=r"interventions\.0\.drt: the shuttle service name 'shuttle' is used twice"):
         one({"drt": [SHUTTLE, SHUTTLE]})

@@ -42,7 +42,7 @@ from pydantic import Field, ValidationError, ValidationInfo, field_validator
 
 from twin._errors import ScenarioError
 from twin.interventions.base import City, Intervention, InterventionParameters, Outcome
-from twin.scenario._fields import Share, rule
+from twin.scenario._fields import Share
 from twin.scenario.services import (
     BookingChannel,
     DrtSpec,
@@ -51,6 +51,7 @@ from twin.scenario.services import (
     ServicesSpec,
     SubscriptionSpec,
     TransitSpec,
+    unique_names,
 )
 
 __all__ = ["Maas", "MaasParameters"]
@@ -82,11 +83,7 @@ class MaasParameters(InterventionParameters):
     @field_validator("lines", "drt")
     @classmethod
     def _unique(cls, value: list, info: ValidationInfo) -> list:
-        names = [item.name for item in value]
-        for name in names:
-            if names.count(name) > 1:
-                raise rule(f"the name {name!r} is used twice in {info.field_name}; give each its own")
-        return value
+        return unique_names(value, what="line name" if info.field_name == "lines" else "shuttle service name")
 
 
 class Maas(Intervention):

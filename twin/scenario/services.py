@@ -42,6 +42,7 @@ __all__ = [
     "SubscriptionSpec",
     "TransitSpec",
     "clock_s",
+    "unique_names",
 ]
 
 BookingChannel = Literal["app", "phone", "kiosk"]
@@ -68,6 +69,15 @@ def clock_s(text: str) -> float:
 
 
 Point = Annotated[list[float], Field(min_length=2, max_length=2)]
+
+
+def unique_names(items: list, *, what: str) -> list:
+    """``items`` if their ``name`` attributes differ, else a rule error naming the first repeat."""
+    names = [item.name for item in items]
+    for name in names:
+        if names.count(name) > 1:
+            raise rule(f"the {what} {name!r} is used twice; give each its own")
+    return items
 
 
 def _check_points(points: list[list[float]] | None, *, what: str) -> list[list[float]] | None:
@@ -185,11 +195,7 @@ class TransitSpec(BaseModel):
     @field_validator("lines")
     @classmethod
     def _unique(cls, value: list[LineSpec]) -> list[LineSpec]:
-        names = [line.name for line in value]
-        for name in names:
-            if names.count(name) > 1:
-                raise rule(f"the line name {name!r} is used twice; give each line its own")
-        return value
+        return unique_names(value, what="line name")
 
 
 class DrtSpec(BaseModel):
@@ -365,11 +371,7 @@ class ServicesSpec(BaseModel):
     @field_validator("drt")
     @classmethod
     def _unique(cls, value: list[DrtSpec]) -> list[DrtSpec]:
-        names = [service.name for service in value]
-        for name in names:
-            if names.count(name) > 1:
-                raise rule(f"the shuttle service name {name!r} is used twice; give each its own")
-        return value
+        return unique_names(value, what="shuttle service name")
 
     @property
     def has_transit(self) -> bool:
