@@ -71,6 +71,7 @@ OPERATOR = (
     ("services.drt.subsidy_per_trip_eur", "shuttle subsidy per ride (EUR)"),
     ("services.maas.subscribers", "bundle subscribers"),
     ("services.maas.subscription_revenue_eur_per_day", "bundle revenue (EUR per day)"),
+    ("services.maas.net_subsidy_per_ride_eur", "net cost per ride, buses and shuttles (EUR)"),
 )  # fmt: skip
 CITY = (
     ("mode_shares.drt", "shuttle share of trips"),
