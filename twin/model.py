@@ -547,11 +547,7 @@ class CityModel(mesa.Model):
 
     def vehicle_km(self) -> dict[str, float]:
         """Kilometres of street completed during the run: private cars, buses, shuttles."""
-        passages = self.traffic.traversals()
-        done = passages.exit_s <= self.end_s
-        length = self.network.edges["length_m"].to_numpy(float)
-        km = np.bincount(passages.trip[done], weights=length[passages.edge[done]],
-                         minlength=self._car_rows.size + self._n_service_legs()) / 1000.0  # fmt: skip
+        km = self.traffic.metres_by_trip() / 1000.0
         n_car = self._car_rows.size
         n_bus = self.mobility.timetable.depart_s.size if self.mobility is not None and self.mobility.timetable is not None else 0
         return {"car": float(km[:n_car].sum()), "transit": float(km[n_car:n_car + n_bus].sum()),

@@ -366,3 +366,16 @@ def test_invalid_inputs_are_refused():
         toy_engine([-1.0], [600.0], [1.0])
     with pytest.raises(ValueError, match="stuck_s"):
         toy_engine([1.0], [600.0], [1.0], stuck_s=-1.0)
+
+
+def test_metres_by_trip_counts_finished_edges():
+    # Two 100 m edges of 10 s each; trip 0 drives both from t=0, trip 1 both from t=15.
+    engine = TrafficEngine(freeflow_s=[10.0, 10.0], capacity_vph=[3600.0, 3600.0], storage_veh=[5.0, 5.0],
+                           length_m=[100.0, 100.0])  # fmt: skip
+    engine.load(depart_s=[0.0, 15.0], route_offsets=np.array([0, 2, 4]), route_edges=np.array([0, 1, 0, 1]))
+    engine.advance_to(21.0)
+    # By 21 s trip 0 has finished both edges (at 10 and 20 s), trip 1 none (its first ends at 25 s).
+    assert engine.metres_by_trip().tolist() == [200.0, 0.0]
+    engine.run_to_end()
+    assert engine.metres_by_trip().tolist() == [200.0, 200.0]
+    assert engine.metres_by_trip().sum() == engine.vehicle_metres()

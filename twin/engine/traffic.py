@@ -420,10 +420,7 @@ class TrafficEngine:
         if rows.shape != (n_trips,):
             raise ValueError(f"`trip_rows` must have one value per loaded trip ({n_trips}), not shape {rows.shape}")
         offsets = trips.route_offsets
-        exit_s = np.empty_like(state.enter_s)
-        exit_s[:-1] = state.enter_s[1:]
-        has_route = offsets[1:] > offsets[:-1]
-        exit_s[offsets[1:][has_route] - 1] = state.arrival_s[has_route]
+        exit_s = self._exit_s()
         done = ~np.isnan(exit_s)
         trip = np.repeat(rows, np.diff(offsets))[done]
         return Traversals(
@@ -433,6 +430,24 @@ class TrafficEngine:
             mode=np.full(trip.size, MODE_CODES["car"], dtype=np.int8),
             trip=trip,
         )
+
+    def metres_by_trip(self) -> np.ndarray:
+        """Metres of its route each trip has finished so far (``float64``, one per loaded trip)."""
+        offsets = self._trips.route_offsets
+        n_trips = offsets.size - 1
+        done = ~np.isnan(self._exit_s())
+        owner = np.repeat(np.arange(n_trips), np.diff(offsets))
+        length = self._edges.length_m[self._trips.route_edges]
+        return np.bincount(owner[done], weights=length[done], minlength=n_trips)
+
+    def _exit_s(self) -> np.ndarray:
+        """When each route position's passage ended: the entry into the next edge, or the arrival."""
+        offsets, state = self._trips.route_offsets, self._state
+        exit_s = np.empty_like(state.enter_s)
+        exit_s[:-1] = state.enter_s[1:]
+        has_route = offsets[1:] > offsets[:-1]
+        exit_s[offsets[1:][has_route] - 1] = state.arrival_s[has_route]
+        return exit_s
 
     def link_stats(self) -> tuple[np.ndarray, np.ndarray]:
         """Finished passages per edge and time bin of entry, and their summed travel time.
