@@ -39,6 +39,7 @@ from pydantic.fields import FieldInfo
 from twin._errors import ScenarioError, TwinError
 from twin.interventions.base import City, Intervention, InterventionParameters, Outcome
 from twin.scenario._messages import MAX_LINES, from_set, key_path, one_line, show
+from twin.scenario.key_paths import file_paths, get_at, set_at
 from twin.scenario.schema import InterventionSpec
 
 __all__ = ["ENTRY_POINT_GROUP", "apply_interventions", "build_interventions", "builtin_types",
@@ -154,8 +155,8 @@ def check_interventions(
     resolved, lines = [], []
     for item in _checked(specs, types=None, source=source, overridden=overridden):
         extra = copy.deepcopy(dict(item.spec.model_extra or {}))
-        for parts, path in _paths(item.parameters):
-            if _get(extra, parts) is None:
+        for parts, path in file_paths(item.parameters):
+            if get_at(extra, parts) is None:
                 continue  # a default, not written in the scenario
             full = Path(os.path.abspath(os.path.join(base, Path(path).expanduser())))
             if not os.path.exists(full):
@@ -165,7 +166,7 @@ def check_interventions(
                     f"the scenario's folder {one_line(str(base))}"
                     + _set_note(item.index, parts, overridden)
                 )
-            _put(extra, parts, str(full))
+            set_at(extra, parts, str(full))
         named = {"name": item.spec.name} if item.spec.name is not None else {}
         resolved.append(InterventionSpec.model_validate({"type": item.spec.type, **named, **extra}))
     if lines:
@@ -492,45 +493,6 @@ def _explain(error: Mapping[str, Any], model: type[BaseModel]) -> tuple[list[Any
     if kind == "scenario_rule" and ctx.get("at"):
         return [*loc, ctx["at"]], error["msg"]
     return loc, error["msg"]
-
-
-# ------------------------------------------------------------------------ paths
-
-
-def _paths(model: BaseModel, parts: tuple[Any, ...] = ()) -> list[tuple[list[Any], Path]]:
-    """Key paths and values of every path in a validated model, nested models included."""
-    found: list[tuple[list[Any], Path]] = []
-    for name in type(model).model_fields:
-        value = getattr(model, name)
-        here = (*parts, name)
-        if isinstance(value, Path):
-            found.append((list(here), value))
-        elif isinstance(value, BaseModel):
-            found.extend(_paths(value, here))
-        elif isinstance(value, list | tuple):
-            for index, item in enumerate(value):
-                if isinstance(item, Path):
-                    found.append(([*here, index], item))
-                elif isinstance(item, BaseModel):
-                    found.extend(_paths(item, (*here, index)))
-    return found
-
-
-def _get(data: Any, parts: Sequence[Any]) -> Any:
-    for part in parts:
-        if isinstance(data, dict) and part in data:
-            data = data[part]
-        elif isinstance(data, list) and isinstance(part, int) and part < len(data):
-            data = data[part]
-        else:
-            return None
-    return data
-
-
-def _put(data: Any, parts: Sequence[Any], value: Any) -> None:
-    for part in parts[:-1]:
-        data = data[part]
-    data[parts[-1]] = value
 
 
 def apply_interventions(scenario: Any, network: Any, *, types: Mapping[str, type[Intervention]] | None = None

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from twin._errors import ScenarioError
 from twin.scenario._messages import format_validation_error, from_set, key_path, one_line, show
+from twin.scenario.key_paths import file_paths, set_at
 from twin.scenario.schema import Scenario
 
 __all__ = ["apply_overrides", "load_scenario"]
@@ -226,14 +227,12 @@ def _resolve_paths(
             raise missing(["demand", "trips"], trips, "the trip table")
         update["demand"] = scenario.demand.model_copy(update={"trips": trips})
     if scenario.services != type(scenario.services)():
-        from twin.interventions.registry import _paths, _put  # the same walk as for intervention files
-
         services = scenario.services.model_dump()
-        for parts, path in _paths(scenario.services):
+        for parts, path in file_paths(scenario.services):
             full = _absolute(path, base)
             if not os.path.exists(full):
                 raise missing(["services", *map(str, parts)], full, "the file")
-            _put(services, parts, full)
+            set_at(services, parts, full)
         update["services"] = type(scenario.services).model_validate(services)
     update["outputs"] = scenario.outputs.model_copy(
         update={"dir": _absolute(scenario.outputs.dir, base)}
