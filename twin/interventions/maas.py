@@ -101,7 +101,7 @@ class Maas(Intervention):
             from twin.mobility.system import check_services
 
             check_services(ServicesSpec(transit=TransitSpec(lines=params.lines), drt=params.drt), city.network,
-                           where=where, transit_key="", drt_key="drt")  # fmt: skip
+                           where=where, transit_at=where, drt_at=f"{where}.drt")  # fmt: skip
         current = city.services
         drt = [*current.drt, *params.drt]
         if params.booking_channels is not None:

@@ -163,8 +163,8 @@ class _ShuttleDay:
     result: drt_module.DrtResult | None = None
 
 
-def check_services(services: ServicesSpec, network: StreetNetwork, *, where: str, transit_key: str = "services.transit",
-                   drt_key: str = "services.drt") -> None:  # fmt: skip
+def check_services(services: ServicesSpec, network: StreetNetwork, *, where: str, transit_at: str | None = None,
+                   drt_at: str | None = None) -> None:  # fmt: skip
     """Place the services on the map as a run would, to find what does not fit before it runs.
 
     Parameters
@@ -175,8 +175,10 @@ def check_services(services: ServicesSpec, network: StreetNetwork, *, where: str
         The street network the run uses.
     where
         How messages name the scenario.
-    transit_key, drt_key
-        The keys messages name the lines and shuttle services under.
+    transit_at, drt_at
+        How messages name the transit section (its lines follow as ``.lines.N``) and the list
+        of shuttle services (``.N``); by default ``{where}: services.transit`` and
+        ``{where}: services.drt``.
 
     Raises
     ------
@@ -184,12 +186,13 @@ def check_services(services: ServicesSpec, network: StreetNetwork, *, where: str
         A stop or depot far from the streets, two stops buses cannot drive between, a GTFS
         feed that does not load, a service area with fewer than two junctions cars reach.
     """
-    at = f"{where}: {transit_key}" if transit_key else where
+    transit_at = transit_at or f"{where}: services.transit"
+    drt_at = drt_at or f"{where}: services.drt"
     if services.has_transit:
-        lines = transit_module.build_lines(services.transit, network, where=at)
-        transit_module.build_timetable(lines, network, start_s=0.0, end_s=86400.0, where=at)
+        lines = transit_module.build_lines(services.transit, network, where=transit_at)
+        transit_module.build_timetable(lines, network, start_s=0.0, end_s=86400.0, where=transit_at)
     for i, spec in enumerate(services.drt):
-        _Shuttles(spec, network, where=f"{where}: {drt_key}.{i}")
+        _Shuttles(spec, network, where=f"{drt_at}.{i}")
 
 
 class MobilitySystem:
