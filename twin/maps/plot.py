@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 
 from twin._errors import TwinError
 from twin.maps.network import StreetNetwork
+from twin.viz.map_furniture import add_map_furniture
 
 __all__ = ["plot_network", "save_figure"]
 
@@ -29,13 +30,6 @@ _GROUPS = (
     ("Paths (walk, cycle)", None, "#009E73", 0.5),
 )
 _LAMP_COLOUR = "#E69F00"
-
-
-def _nice_length(span_m: float) -> float:
-    """A round scale-bar length near a fifth of the map's width."""
-    target = span_m / 5
-    power = 10 ** np.floor(np.log10(target))
-    return float(max(step * power for step in (1, 2, 5) if step * power <= target))
 
 
 def plot_network(network: StreetNetwork, *, title: str | None = None, show_lamps: bool = True) -> Figure:
@@ -67,27 +61,8 @@ def plot_network(network: StreetNetwork, *, title: str | None = None, show_lamps
         xy = shapely.get_coordinates(network.lamps.geometry.array)
         ax.scatter(xy[:, 0], xy[:, 1], s=6, c=_LAMP_COLOUR, edgecolors="black", linewidths=0.3, zorder=3,
                    label=f"Streetlights ({len(network.lamps)})")  # fmt: skip
-    minx, miny, maxx, maxy = network.edges.total_bounds
-    pad = 0.03 * max(maxx - minx, maxy - miny)
-    ax.set_xlim(minx - pad, maxx + pad)
-    ax.set_ylim(miny - pad, maxy + pad)
-    ax.set_aspect("equal")
-    ax.ticklabel_format(useOffset=False, style="plain")
-    unit = network.crs.axis_info[0].unit_name
-    ax.set_xlabel(f"Easting ({unit}), {network.crs.name}")
-    ax.set_ylabel(f"Northing ({unit})")
+    add_map_furniture(ax, bounds=tuple(network.edges.total_bounds), crs=network.crs, attribution=network.attribution)
     ax.legend(loc="upper left", fontsize=8, framealpha=0.9)
-
-    bar = _nice_length(maxx - minx)
-    x0, y0 = minx, miny - pad * 0.5
-    ax.plot([x0, x0 + bar], [y0, y0], color="black", linewidth=3, solid_capstyle="butt")
-    ax.text(x0 + bar / 2, y0 + pad * 0.25, f"{bar:g} m" if bar < 1000 else f"{bar / 1000:g} km",
-            ha="center", va="bottom", fontsize=8)  # fmt: skip
-    ax.annotate("N", xy=(0.95, 0.95), xytext=(0.95, 0.86), xycoords="axes fraction", ha="center", va="center",
-                fontsize=11, fontweight="bold", arrowprops={"arrowstyle": "-|>", "color": "black"})  # fmt: skip
-    if network.attribution:
-        ax.text(0.99, 0.01, network.attribution, transform=ax.transAxes, ha="right", va="bottom", fontsize=7,
-                bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none"})  # fmt: skip
     summary = network.summary()
     ax.set_title(title or (f"{Path(network.source).name}: {summary['street_km']:.1f} km of street, "
                            f"{summary['lamps']} streetlights"))  # fmt: skip
