@@ -7,6 +7,7 @@ worked out by hand.
 
 from __future__ import annotations
 
+import math
 import time
 from pathlib import Path
 
@@ -14,10 +15,14 @@ import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.collections import LineCollection, PathCollection
+from matplotlib.container import ErrorbarContainer
 from matplotlib.figure import Figure
 
 from twin.maps.synthetic import grid_town
 from twin.viz.maps import daily_edge_flow, mean_edge_speed, plot_edge_values, plot_lamp_values
+from twin.viz.outcomes import plot_equity, plot_kpi_changes, plot_mode_shares
+
+T_975_2 = 4.302652729911275  # Student's t, 97.5% quantile, 2 degrees of freedom (tables)
 
 
 @pytest.fixture(scope="module")
@@ -146,3 +151,136 @@ def test_a_map_of_fourteen_thousand_edges_draws_in_well_under_two_seconds(tmp_pa
     start = time.perf_counter()
     saved(plot_edge_values(big, flow, title="t", label="cars per day"), tmp_path, "big")
     assert time.perf_counter() - start < 2.0
+
+
+# Three variants: "maas" has no lighting-energy row; "dim" changes vehicle-km within noise (its interval includes 0).
+def summary_row(variant, kpi, mean, *, n=3, diff=np.nan, low=np.nan, high=np.nan, base=np.nan, sd=np.nan):
+    return {"variant": variant, "kpi": kpi, "n": n, "mean": mean, "sd": sd, "n_pairs": n if np.isfinite(diff) else 0,
+            "baseline_mean": base, "diff_mean": diff, "diff_sd": np.nan, "ci_low": low, "ci_high": high,
+            "rel_change": diff / base if np.isfinite(diff) and base else np.nan}  # fmt: skip
+
+
+@pytest.fixture
+def summary() -> pd.DataFrame:
+    rows = [
+        summary_row("base", "energy.lighting_kwh", 500.0),
+        summary_row("base", "vehicle_km", 4000.0),
+        summary_row("dim", "energy.lighting_kwh", 300.0, diff=-200.0, low=-210.0, high=-190.0, base=500.0),
+        summary_row("dim", "vehicle_km", 4010.0, diff=10.0, low=-15.0, high=35.0, base=4000.0),
+        summary_row("maas", "vehicle_km", 4800.0, diff=800.0, low=650.0, high=950.0, base=4000.0),
+    ]
+    for variant, shares, car in (("base", (0.6, 0.1, 0.3, 0.0), None), ("dim", (0.6, 0.1, 0.3, 0.0), (0.0, 0.0, 0.0)),
+                                 ("maas", (0.55, 0.1, 0.3, 0.05), (-0.05, -0.08, -0.02))):  # fmt: skip
+        for mode, share in zip(("car", "bike", "walk", "drt"), shares):
+            change = dict(zip(("diff", "low", "high"), car)) if car and mode == "car" else {}
+            rows.append(summary_row(variant, f"mode_shares.{mode}", share, base=0.6, **change))
+        rows.append(summary_row(variant, "mode_shares.transit", 0.0))
+    return pd.DataFrame(rows)
+
+
+KPIS = {"energy.lighting_kwh": "Lighting energy (kWh/day)", "vehicle_km": "Vehicle-km (km/day)",
+        "no.such_kpi": "Missing (x)"}  # fmt: skip
+
+
+def whiskers(ax) -> list[tuple[float, float]]:
+    """The (low, high) extents of an axes' error bars, in data units along the bars."""
+    (bars,) = [c for c in ax.containers if isinstance(c, ErrorbarContainer) and c.get_label() == "_95% CI"]
+    segments = bars.lines[2][0].get_segments()
+    vertical = all(np.isclose(s[0, 0], s[1, 0]) for s in segments)
+    along = 1 if vertical else 0
+    return sorted((min(s[:, along]), max(s[:, along])) for s in segments)
+
+
+def test_kpi_changes_draw_a_panel_per_kpi_with_the_table_s_intervals(summary, tmp_path):
+    fig = plot_kpi_changes(summary, kpis=KPIS, baseline="base", title="Dimming saves 40% of lighting energy")
+    saved(fig, tmp_path, "kpis")
+    panels = [ax for ax in fig.axes if ax.axison]
+    assert [ax.get_title() for ax in panels] == ["Lighting energy (kWh/day)", "Vehicle-km (km/day)"]
+    energy, km = panels
+    assert whiskers(energy) == [(-210.0, -190.0)]
+    assert whiskers(km) == [(-15.0, 35.0), (650.0, 950.0)]
+    assert energy.get_xlabel() == "change (kWh/day)"
+    assert any(t.get_text() == "baseline 500" for t in energy.texts)  # the zero line's label
+    bars = {round(p.get_width()): p for p in km.patches}
+    # dim's interval includes zero: faded; maas's excludes it: solid
+    assert bars[10].get_facecolor()[3] < 0.5 and bars[800].get_facecolor()[3] == 1.0
+    assert bars[10].get_hatch() != bars[800].get_hatch()
+    assert "includes 0" in " ".join(fig._supxlabel.get_text().split())
+
+
+def test_kpi_changes_without_anything_to_compare_say_so(summary):
+    alone = plot_kpi_changes(summary[summary["variant"] == "base"], kpis=KPIS, baseline="base", title="t")
+    assert "no variant" in alone.axes[0].texts[0].get_text()
+    none = plot_kpi_changes(summary, kpis={"no.such_kpi": "x"}, baseline="base", title="t")
+    assert "None of the KPIs" in none.axes[0].texts[0].get_text()
+    with pytest.raises(ValueError, match="baseline 'nope'"):
+        plot_kpi_changes(summary, kpis=KPIS, baseline="nope", title="t")
+    with pytest.raises(ValueError, match="ci_low"):
+        plot_kpi_changes(summary.drop(columns="ci_low"), kpis=KPIS, baseline="base", title="t")
+
+
+def test_mode_shares_stack_to_the_shares(summary, tmp_path):
+    fig = plot_mode_shares(summary, baseline="base", title="MaaS moves 5% of trips from the car to shuttles")
+    saved(fig, tmp_path, "modes")
+    ax = fig.axes[0]
+    layers = {c.get_label(): [p.get_width() for p in c] for c in ax.containers}
+    assert list(layers) == ["car", "bike", "walk", "shuttle (on demand)"]  # transit is zero everywhere: left out
+    assert layers["car"] == pytest.approx([60.0, 60.0, 55.0])
+    assert layers["shuttle (on demand)"] == pytest.approx([0.0, 0.0, 5.0])
+    assert np.sum(list(layers.values()), axis=0) == pytest.approx([100.0, 100.0, 100.0])
+    lefts = [p.get_x() for p in ax.containers[1]]
+    assert lefts == pytest.approx(layers["car"])  # bike starts where car ends
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels[0].endswith("(baseline)")
+    assert "car share unchanged" in labels[1]
+    assert "car share \u22125.0 pp (CI \u22128.0 to \u22122.0)" in labels[2]
+    assert {"60%", "55%", "30%", "10%"} <= {t.get_text() for t in ax.texts}
+    with pytest.raises(ValueError, match="mode_shares"):
+        plot_mode_shares(summary[~summary["kpi"].str.startswith("mode_shares")], baseline="base", title="t")
+
+
+def equity_summary(variants: bool) -> pd.DataFrame:
+    """Income groups in a scrambled order, smartphone, and a new dimension (age) with its own groups."""
+    groups = [("income", "high"), ("income", "low"), ("smartphone", "no"), ("age", "65+"), ("income", "middle"),
+              ("smartphone", "yes"), ("age", "18-64")]  # fmt: skip
+    rows = []
+    for i, (dimension, group) in enumerate(groups):
+        kpi = f"equity.{dimension}.{group}.mean_daily_travel_min"
+        rows.append(summary_row("base", kpi, 20.0 + i, sd=2.0))
+        rows.append(summary_row("base", f"equity.{dimension}.{group}.residents", 100.0))
+        if variants:
+            rows.append(summary_row("maas", kpi, 19.0 + i, diff=-1.0 - i, low=-2.0 - i, high=-i + 0.5, base=20.0 + i))
+    return pd.DataFrame(rows)
+
+
+def test_equity_panels_discover_dimensions_and_groups_from_the_kpi_names(tmp_path):
+    fig = plot_equity(equity_summary(True), measure="mean_daily_travel_min", label="Travel time (min/day)",
+                      baseline="base", title="MaaS saves most time for older residents")  # fmt: skip
+    saved(fig, tmp_path, "equity")
+    panels = fig.axes
+    assert [ax.get_title() for ax in panels] == ["By income", "By smartphone access", "By age"]
+    ticks = [[t.get_text().split("\n")[0] for t in ax.get_xticklabels()] for ax in panels]
+    assert ticks == [["low income", "middle income", "high income"], ["with smartphone", "no smartphone"],
+                     ["65+", "18-64"]]  # known dimensions and groups in their order, new ones as found
+    # income: low (i=1), middle (i=4), high (i=0): CIs from -2-i to 0.5-i
+    assert whiskers(panels[0]) == sorted([(-3.0, -0.5), (-6.0, -3.5), (-2.0, 0.5)])
+    assert panels[0].get_ylabel() == "change vs base (min/day)"
+    assert "(baseline 21.0)" in panels[0].get_xticklabels()[0].get_text()
+
+
+def test_equity_of_a_single_run_shows_the_levels(tmp_path):
+    fig = plot_equity(equity_summary(False), measure="mean_daily_travel_min", label="Travel time (min/day)",
+                      baseline="base", title="Low-income residents travel longest")  # fmt: skip
+    saved(fig, tmp_path, "levels")
+    income = fig.axes[0]
+    assert [p.get_height() for p in income.patches] == [21.0, 24.0, 20.0]  # low, middle, high
+    half = T_975_2 * 2.0 / math.sqrt(3)
+    assert whiskers(income)[0] == pytest.approx((20.0 - half, 20.0 + half))
+    assert income.get_ylabel() == "Travel time (min/day)"
+    with pytest.raises(ValueError, match="no equity rows for the measure 'minutes'"):
+        plot_equity(equity_summary(False), measure="minutes", label="x", baseline="base", title="t")
+
+
+def test_equity_without_equity_rows_says_so(summary):
+    fig = plot_equity(summary, measure="mean_daily_travel_min", label="x", baseline="base", title="t")
+    assert "no equity" in fig.axes[0].texts[0].get_text()
