@@ -21,8 +21,10 @@ from matplotlib.figure import Figure
 from twin.maps.synthetic import grid_town
 from twin.viz.maps import daily_edge_flow, mean_edge_speed, plot_edge_values, plot_lamp_values
 from twin.viz.outcomes import plot_equity, plot_kpi_changes, plot_mode_shares
+from twin.viz.timeseries import plot_timeseries
 
 T_975_2 = 4.302652729911275  # Student's t, 97.5% quantile, 2 degrees of freedom (tables)
+T_975_3 = 3.182446305284263  # ... 3 degrees of freedom
 
 
 @pytest.fixture(scope="module")
@@ -284,3 +286,49 @@ def test_equity_of_a_single_run_shows_the_levels(tmp_path):
 def test_equity_without_equity_rows_says_so(summary):
     fig = plot_equity(summary, measure="mean_daily_travel_min", label="x", baseline="base", title="t")
     assert "no equity" in fig.axes[0].texts[0].get_text()
+
+
+def day_series() -> pd.DataFrame:
+    """Two variants; the baseline with 4 replications at 3 times (one past midnight), the other with 1."""
+    times = [3600.0, 7200.0, 90000.0]
+    base = [[10, 12, 14, 20], [5, 5, 5, 5], [1, 2, 3, 4]]
+    rows = [{"variant": "base", "replication": r, "time_s": t, "power_kw": float(v[r])}
+            for t, v in zip(times, base) for r in range(4)]  # fmt: skip
+    rows += [{"variant": "dim", "replication": 0, "time_s": t, "power_kw": 2.0} for t in times]
+    return pd.DataFrame(rows)
+
+
+def test_timeseries_band_is_the_t_interval_across_replications(tmp_path):
+    fig = plot_timeseries(day_series(), column="power_kw", ylabel="lighting power (kW)",
+                          title="Dimming cuts the power all night", dark_s=np.array([[0.0, 8 * 3600.0]]))  # fmt: skip
+    saved(fig, tmp_path, "series")
+    ax = fig.axes[0]
+    (band,) = [c for c in ax.collections if c.get_label().startswith("_95% band")]  # none for one replication
+    assert band.get_label() == "_95% band of base"
+    # 01:00: values 10, 12, 14, 20: mean 14, sd sqrt(56/3), half-width t(0.975, 3) sd / 2
+    half = T_975_3 * math.sqrt(56 / 3) / 2
+    vertices = band.get_paths()[0].vertices
+    at_one = sorted({round(y, 9) for x, y in vertices if np.isclose(x, 1.0)})
+    assert at_one == pytest.approx([14 - half, 14 + half])
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    assert lines["base"].get_ydata().tolist() == [14.0, 5.0, 2.5]
+    assert lines["base"].get_linestyle() != lines["dim"].get_linestyle()
+    assert "grey: lights on" in ax.get_xlabel()
+    assert ax.xaxis.get_major_formatter()(25.5) == "01:30\n+1 d"
+    assert ax.xaxis.get_major_formatter()(24.0) == "24:00"
+    assert len(ax.patches) == 1  # the dark interval
+
+
+def test_timeseries_of_a_long_day_is_averaged_over_quarter_hours():
+    times = np.arange(60.0, 86400.0 + 1, 60.0)
+    series = pd.DataFrame({"variant": "base", "replication": 0, "time_s": times, "cars": times % 120})
+    line = plot_timeseries(series, column="cars", ylabel="cars", title="t").axes[0].get_lines()[0]
+    assert len(line.get_xdata()) == 96
+    assert line.get_xdata()[0] == pytest.approx(0.125) and line.get_ydata()[0] == pytest.approx(60.0 * 8 / 15)
+
+
+def test_timeseries_refuses_missing_columns():
+    with pytest.raises(ValueError, match="replication"):
+        plot_timeseries(day_series().drop(columns="replication"), column="power_kw", ylabel="kW", title="t")
+    with pytest.raises(ValueError, match="dark_s"):
+        plot_timeseries(day_series(), column="power_kw", ylabel="kW", title="t", dark_s=np.zeros(3))
