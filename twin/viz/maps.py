@@ -30,11 +30,6 @@ from twin.viz.style import DIVERGING, SEQUENTIAL
 
 __all__ = ["daily_edge_flow", "mean_edge_speed", "plot_edge_values", "plot_lamp_values"]
 
-# On a white page darker should mean more: cividis runs from dark blue to light yellow, so
-# sequential maps use it reversed. Matplotlib's PuOr runs from orange (low) to purple (high);
-# reversed, decreases are purple and increases orange, as twin.viz.style describes.
-_SEQUENTIAL_MAP = f"{SEQUENTIAL}_r"
-_DIVERGING_MAP = f"{DIVERGING}_r"
 _BASE_COLOUR = "0.82"
 _BASE_WIDTH = 0.4
 _NAN_LAMP = "0.6"
@@ -255,7 +250,7 @@ def plot_edge_values(network: StreetNetwork, values: np.ndarray, *, title: str, 
     # Largest last, so they are drawn on top.
     keep = keep[np.argsort(np.abs(street[keep]) if diverging else street[keep], kind="stable")]
     shown = street[keep]
-    cmap = _DIVERGING_MAP if diverging else _SEQUENTIAL_MAP
+    cmap = DIVERGING if diverging else SEQUENTIAL
     norm, extend = _norm(shown, diverging=diverging, clip_quantile=clip_quantile)
     widths = _width(shown, norm, diverging=diverging, thin=0.7, thick=3.2) if scale_width else 1.2
     coloured = LineCollection([lines[i] for i in keep], array=shown, cmap=cmap, norm=norm, linewidths=widths,
@@ -321,7 +316,7 @@ def plot_lamp_values(network: StreetNetwork, values: np.ndarray, *, title: str, 
         ax.scatter(xy[~known, 0], xy[~known, 1], s=10, facecolors="none", edgecolors=_NAN_LAMP, linewidths=0.6,
                    zorder=2)  # fmt: skip
         handles.append(Line2D([], [], ls="", marker="o", mfc="none", mec=_NAN_LAMP, label="no value"))
-    cmap = _DIVERGING_MAP if diverging else _SEQUENTIAL_MAP
+    cmap = DIVERGING if diverging else SEQUENTIAL
     shown = values[known]
     if not shown.size:
         _nothing(ax, "No lamp has a value to show")

@@ -3,8 +3,10 @@
 Colours are the Okabe-Ito palette (distinguishable with every common colour-vision
 deficiency). Variants never rely on colour alone: each also gets its own line style, marker
 and hatch, so a figure printed in black and white still tells them apart. Sequential values
-use ``cividis`` (perceptually uniform, monotonic in lightness, designed for colour-vision
-deficiency); signed changes use ``PuOr`` (purple for less, orange for more, white at zero).
+use ``cividis`` reversed (perceptually uniform, monotonic in lightness, designed for
+colour-vision deficiency; reversed so that darker means more on a white page); signed changes
+use ``PuOr`` reversed (purple for less, orange for more, white at zero: matplotlib's ``PuOr``
+itself runs from orange to purple).
 """
 
 from __future__ import annotations
@@ -16,11 +18,11 @@ __all__ = ["DIVERGING", "MODE_COLOURS", "MODE_HATCHES", "OKABE_ITO", "SEQUENTIAL
 #: The Okabe-Ito palette, black first.
 OKABE_ITO: tuple[str, ...] = ("#000000", "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7")
 
-#: Colormap for values from low to high (flow, energy, hours dimmed).
-SEQUENTIAL = "cividis"
+#: Colormap for values from low to high (flow, energy, hours dimmed): light to dark.
+SEQUENTIAL = "cividis_r"
 
-#: Colormap for signed changes against a baseline, centred on zero.
-DIVERGING = "PuOr"
+#: Colormap for signed changes against a baseline, centred on zero: purple less, orange more.
+DIVERGING = "PuOr_r"
 
 #: One colour per travel mode, used in every figure that shows modes.
 MODE_COLOURS: dict[str, str] = {"car": "#D55E00", "bike": "#009E73", "walk": "#0072B2", "transit": "#E69F00",
