@@ -404,6 +404,52 @@ def _summary_kpis(summary, *, title: str, kpis: list[str] | None = None) -> Tabl
     return table
 
 
+@app.command()
+def animate(
+    run_dir: Annotated[Path, typer.Argument(metavar="RUN_DIR", help="Run folder to film (what `twin run --out` wrote).")],
+    out: Annotated[Path, typer.Option(help="Film to write: .mp4 (H.264; plays in browsers and PowerPoint) or .gif.")],
+    vs: Annotated[Optional[Path], typer.Option("--vs", metavar="OTHER_RUN", help="Another run folder on the same map, "
+                                               "shown on the right on the same clock.")] = None,
+    from_: Annotated[Optional[str], typer.Option("--from", metavar="HH:MM", help="Start of the simulated window "
+                                                 "(default: the run's start).")] = None,
+    to: Annotated[Optional[str], typer.Option("--to", metavar="HH:MM", help="End of the window; earlier than --from "
+                                              "means the next day (default: the run's end).")] = None,
+    seconds: Annotated[float, typer.Option(help="Playing time of the film, in seconds.")] = 30.0,
+    fps: Annotated[Optional[float], typer.Option(help="Frames per second (default: 24 for MP4, 10 for GIF).")] = None,
+    width: Annotated[Optional[int], typer.Option(metavar="PX", help="Width of one run's panel in pixels (default: "
+                                                 "640 for MP4, 360 for GIF).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Film a run (simulated again from its folder): people and vehicles moving, lamps glowing, a clock and counters."""
+    from twin.viz.film.animate import animate_runs
+    from twin.viz.film.render import clock
+
+    runs = [run_dir] + ([vs] if vs is not None else [])
+    info = _with_film_progress(lambda progress: animate_runs(runs, out=out, start=from_, end=to, seconds=seconds, fps=fps,
+                                                             width_px=width, progress=progress), quiet=quiet)  # fmt: skip
+    _out().print(f"Wrote film [bold]{info.path}[/bold]: {info.frames} frames, {info.duration_s:g} s at {info.fps:g} fps, "
+                 f"{info.width} x {info.height} px, {info.bytes / 1e6:.1f} MB; simulated {clock(info.start_s)} to "
+                 f"{clock(info.end_s, end=True)}")  # fmt: skip
+
+
+def _with_film_progress(job, *, quiet: bool):
+    """Call ``job(progress)`` with a progress bar per stage (each run's re-simulation, the rendering)."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    if quiet:
+        return job(None)
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                  TimeElapsedColumn(), console=Console(stderr=True), transient=True) as bar:  # fmt: skip
+        tasks: dict[str, int] = {}
+
+        def progress(stage: str, done: float, total: float) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done)
+
+        return job(progress)
+
+
 @maps_app.command("info")
 def maps_info(
     map_: Annotated[Path, typer.Argument(metavar="MAP", help="Map file, or a scenario file.")],
