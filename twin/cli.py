@@ -342,6 +342,53 @@ def compare(
         console.print(f"Wrote [bold]{out}[/bold]")
 
 
+@app.command()
+def report(
+    target: Annotated[Path, typer.Argument(metavar="DIR", help="A run folder or a batch folder; with OTHER, the "
+                                           "reference (as twin compare A B).")],
+    out: Annotated[Path, typer.Option(help="The HTML file to write, e.g. report.html.")],
+    other: Annotated[Optional[Path], typer.Argument(metavar="[OTHER]", help="A run or batch folder to report "
+                                                    "against DIR.")] = None,
+    film: Annotated[Optional[Path], typer.Option(help="Inline this film (.mp4 or .gif, e.g. from twin animate) "
+                                                 "instead of rendering one.")] = None,
+    no_film: Annotated[bool, typer.Option("--no-film", help="Leave the film out (quick).")] = False,
+    from_: Annotated[Optional[str], typer.Option("--from", metavar="HH:MM", help="Start of the rendered film "
+                                                 "(default: the run's start).")] = None,
+    to: Annotated[Optional[str], typer.Option("--to", metavar="HH:MM", help="End of the rendered film (default: "
+                                              "the run's end; before --from: the next day).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Write one self-contained HTML report of a run, a comparison (OTHER against DIR) or a batch."""
+    from twin.report import build_report
+    from twin.scenario.services import clock_s
+
+    if film is not None and no_film:
+        raise TwinError(f"--film {film} and --no-film: give one of them (or neither, to render a film)")
+    times = {}
+    for option, text in (("--from", from_), ("--to", to)):
+        try:
+            times[option] = None if text is None else clock_s(text)
+        except ValueError as error:
+            raise TwinError(f"{option} {text}: {error}") from None
+    film_option = False if no_film else (film if film is not None else True)
+    paths = [target] if other is None else [target, other]
+
+    def job(progress):
+        return build_report(paths, out=out, film=film_option, start_s=times["--from"], end_s=times["--to"],
+                            progress=progress)  # fmt: skip
+
+    if quiet:
+        written = job(None)
+    else:
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=Console(stderr=True),
+                      transient=True) as bar:  # fmt: skip
+            task = bar.add_task("reading the results", total=1.0)
+            written = job(lambda what, done, total: bar.update(task, description=what, completed=done / (total or 1)))
+    _out().print(f"Wrote [bold]{written}[/bold] ({written.stat().st_size / 1e6:.1f} MB); open it in any browser")
+
+
 def _with_batch_progress(job, *, quiet: bool):
     """Call ``job(progress)`` with a progress bar of runs done, failed and the time left."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
