@@ -139,26 +139,41 @@ def test_maps_plot_writes_a_png(capsys, tmp_path, grid_scenario):
     assert not [p for p in out.parent.iterdir() if p.name.startswith(".")], "temporary files left behind"
 
 
-def test_demo_writes_a_run_folder_with_pictures(capsys, tmp_path, grid_scenario):
+def test_demo_runs_a_batch_and_writes_the_report_and_the_film(capsys, tmp_path, grid_scenario):
+    # The demo on a reduced setting: a tiny town, one variant, two replications, a 2 s film.
+    variant = tmp_path / "presence.yaml"
+    variant.write_text(GRID_SCENARIO.replace("name: tiny-grid", "name: tiny-presence")
+                       + "lighting: {controller: presence, dim_level: 0.3}\n", encoding="utf-8")  # fmt: skip
     out = tmp_path / "demo"
-    code, stdout, err = run(capsys, "demo", str(grid_scenario), "--out", str(out), "--quiet")
+    args = ("demo", str(grid_scenario), "--variant", str(variant), "--out", str(out), "-r", "2", "--workers", "1",
+            "--film-seconds", "2", "--from", "15:00", "--to", "17:00", "--quiet")  # fmt: skip
+    code, stdout, err = run(capsys, *args)
     assert code == 0, err
-    for name in ("trips.parquet", "links.parquet", "lights.parquet", "timeseries.parquet", "kpis.json"):
-        assert (out / name).is_file(), name
-    assert (out / "map.png").stat().st_size > 10_000 and (out / "day.png").stat().st_size > 10_000
-    assert "Lighting energy" in stdout and "Wrote run folder" in stdout
-    # Provenance: the resolved scenario loads back as the same scenario, with the map's zone.
-    from twin.scenario import load_scenario
+    runs = pd.read_parquet(out / "batch" / "runs.parquet")
+    assert sorted(runs["variant"]) == ["presence", "presence", "tiny-grid", "tiny-grid"]  # a variant is named after its file
+    assert (runs["status"] == "ok").all()
+    # Paired seeds: replication k of both variants shares its seed.
+    assert runs.groupby("replication")["seed"].nunique().eq(1).all()
+    import imageio_ffmpeg
 
-    resolved = load_scenario(out / "scenario.resolved.yaml")
-    assert resolved.timezone == "Europe/Helsinki"
-    assert resolved.model_dump(exclude={"timezone"}) == load_scenario(grid_scenario).model_dump(exclude={"timezone"})
+    frames, seconds = imageio_ffmpeg.count_frames_and_secs(str(out / "film.mp4"))
+    assert frames >= 40 and seconds == pytest.approx(2.0, abs=0.2)
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "presence" in html and "data:video/mp4;base64," in html
+    assert "http://" not in html.replace("http://www.w3.org", "")
     meta = json.loads((out / "meta.json").read_text())
-    assert meta["seed"] == 3 and len(meta["map"]["sha256"]) == 64
-    assert meta["versions"]["mesa"] >= "3.5" and meta["versions"]["twin"] == "0.1.0"
+    assert meta["kind"] == "twin-demo" and meta["replications"] == 2 and meta["film"] is True
+    assert f"Report: {out / 'report.html'}" in stdout and "Film:" in stdout
     # Running again replaces the folder whole, leaving no staging folders behind.
-    assert run(capsys, "demo", str(grid_scenario), "--out", str(out), "--quiet")[0] == 0
-    assert sorted(p.name for p in out.parent.iterdir()) == ["demo", "tiny.yaml"]
+    assert run(capsys, *args, "--no-film")[0] == 0
+    assert not (out / "film.mp4").exists() and (out / "report.html").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo", "presence.yaml", "tiny.yaml"]
+
+
+def test_demo_refuses_half_a_film_window(capsys, tmp_path, grid_scenario):
+    code, _, err = run(capsys, "demo", str(grid_scenario), "--out", str(tmp_path / "demo"), "--from", "15:00")
+    assert code == 2 and "--from and --to go together" in err
+    assert not (tmp_path / "demo").exists()
 
 
 def test_run_writes_the_run_folder_that_load_run_reads(capsys, tmp_path, grid_scenario):

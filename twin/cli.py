@@ -6,9 +6,11 @@ exit with code 2; ``--debug`` shows the traceback instead. Warnings print as one
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import sys
+import time
 import traceback
 import warnings
 from pathlib import Path
@@ -40,17 +42,6 @@ SetOption = Annotated[
     Optional[list[str]],
     typer.Option("--set", "-s", help="Override a scenario key, e.g. --set lighting.dim_level=0.3 (repeatable)."),
 ]
-DEFAULT_SCENARIO = Path("scenarios/helsinki-baseline.yaml")
-
-
-def _bundled_scenario() -> Path:
-    """The bundled baseline: in the current folder, or in the checkout twin is installed from."""
-    for root in (Path.cwd(), Path(__file__).resolve().parents[1]):
-        if (root / DEFAULT_SCENARIO).is_file():
-            return root / DEFAULT_SCENARIO
-    raise TwinError(f"{DEFAULT_SCENARIO}: not found here; run from the twin folder or name a scenario file")
-
-
 def _out() -> Console:
     return Console(highlight=False, soft_wrap=True)
 
@@ -136,23 +127,72 @@ def schema(
 
 @app.command()
 def demo(
-    scenario: Annotated[
-        Optional[Path], typer.Argument(help="Scenario to run (default: the bundled Helsinki baseline).")
-    ] = None,
-    out: Annotated[Path, typer.Option(help="Folder for the demo's run folder and pictures.")] = Path("out/demo"),
+    baseline: Annotated[Optional[Path], typer.Argument(
+        help="Baseline scenario (default: the bundled Helsinki baseline, with adaptive lighting and MaaS as variants).")] = None,
+    variant: Annotated[Optional[list[Path]], typer.Option("--variant", metavar="PATH",
+                                                          help="A variant scenario file (repeatable).")] = None,
+    out: Annotated[Path, typer.Option(help="Demo folder: batch/, film.mp4, report.html.")] = Path("out/demo"),
+    replications: Annotated[int, typer.Option("--replications", "-r", min=1, help="Runs per variant.")] = 3,
+    workers: Annotated[Optional[int], typer.Option(min=1, help="Local worker processes (default: one per core).")] = None,
+    film_seconds: Annotated[float, typer.Option("--film-seconds", min=0.5, help="Length of the film.")] = 30.0,
+    film_from: Annotated[Optional[str], typer.Option("--from", metavar="HH:MM", help="Film from this time.")] = None,
+    film_to: Annotated[Optional[str], typer.Option("--to", metavar="HH:MM", help="Film until this time.")] = None,
+    no_film: Annotated[bool, typer.Option("--no-film", help="No film (faster).")] = False,
     set_: SetOption = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
 ) -> None:
-    """Run the bundled city's day (residents, traffic, streetlights) and write its run folder and plots."""
+    """Run the bundled city with and without interventions as a small batch; write a film and an HTML report."""
     from twin.demo import run_demo
+    from twin.experiment.statistics import HEADLINE_KPIS
 
-    path = scenario or _bundled_scenario()
-    result = _with_progress(path.stem, lambda progress: run_demo(path, out=out, overrides=set_ or (), progress=progress),
-                            quiet=quiet)  # fmt: skip
-    console = _out()
-    console.print(_summary_table(result.run.network.summary()))
-    console.print(_kpi_table(result.run.kpis, title=f"{result.run.scenario.name}: {_span(result.run.scenario)}"))
-    console.print(f"Wrote run folder [bold]{result.folder}[/bold] with {', '.join(p.name for p in result.plots)}")
+    if (film_from is None) != (film_to is None):
+        raise TwinError("--from and --to go together; give both (e.g. --from 15:00 --to 24:00) or neither")
+    window = (film_from, film_to) if film_from is not None else None
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    started = time.perf_counter()
+    with _demo_progress(quiet=quiet) as (on_runs, on_film):
+        result = run_demo(out=out, baseline=baseline, variants=variant, replications=replications, workers=workers,
+                          overrides=set_ or (), film=not no_film, film_seconds=film_seconds, window=window,
+                          batch_progress=on_runs, film_progress=on_film)  # fmt: skip
+    console = _wide(_out())
+    n_runs = len(result.runs)
+    console.print(_summary_kpis(result.summary, title=f"Demo: {n_runs} runs", kpis=list(HEADLINE_KPIS)))
+    failed = result.runs[result.runs["status"] != "ok"]
+    if len(failed):
+        err.print(f"{len(failed)} of {n_runs} runs failed; see {result.folder / 'batch' / 'failures'}")
+    console.print(f"Report: [bold]{result.report}[/bold] (open it in a browser; it needs no network)")
+    if result.film is not None:
+        console.print(f"Film:   [bold]{result.film}[/bold]")
+    console.print(f"Batch:  [bold]{result.folder / 'batch'}[/bold] (runs.parquet, summary.csv, one folder per run)")
+    console.print(f"Done in {time.perf_counter() - started:.0f} s")
+    if len(failed):
+        raise typer.Exit(code=1)
+
+
+@contextlib.contextmanager
+def _demo_progress(*, quiet: bool):
+    """Two progress callbacks for the demo, runs and film frames, on one live display (none when quiet)."""
+    from rich.progress import BarColumn, Progress, TaskID, TaskProgressColumn, TextColumn, TimeElapsedColumn
+
+    if quiet:
+        yield None, None
+        return
+    with Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn(),
+                  console=Console(stderr=True), transient=True) as bar:  # fmt: skip
+        tasks: dict[str, TaskID] = {}
+
+        def update(name: str, done: float, total: float) -> None:
+            if name not in tasks:
+                tasks[name] = bar.add_task(name, total=total)
+            bar.update(tasks[name], completed=done, total=total)
+
+        def on_runs(done: int, failed: int, total: int) -> None:
+            update("simulating runs", done + failed, total)
+
+        def on_film(stage: str, done: float, total: float) -> None:
+            update(f"film: {stage}", done, total)
+
+        yield on_runs, on_film
 
 
 @app.command("run")
