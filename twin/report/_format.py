@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = ["KPIS", "Kpi", "clock", "date_words", "finite", "kpi", "nice_floor", "number", "percent", "sentence_case",
-           "signed", "verdict"]
+           "signed"]
 
 
 @dataclass(frozen=True)
@@ -87,24 +87,6 @@ def percent(share: float | None, *, signed_: bool = False, digits: int = 2) -> s
         return "-"
     text = (signed if signed_ else number)(share * 100, digits=digits)
     return f"{text}%"
-
-
-def verdict(*, n: int, n_pairs: int, diff_mean: float, diff_sd: float, ci_low: float, ci_high: float) -> str:
-    """A change in plain words, from the variant's runs with a value (``n``), its paired difference and 95% interval."""
-    if n == 0:
-        return "no value: no run of this variant has one"
-    if n_pairs == 0 or not finite(diff_mean):
-        return "cannot be compared: the baseline has no value for it"
-    if n_pairs < 2:
-        direction = "higher" if diff_mean > 0 else "lower" if diff_mean < 0 else "the same"
-        return f"{direction} in the one pair of runs; with n = 1 no interval is possible"
-    if diff_mean == 0 and (not finite(diff_sd) or diff_sd == 0):
-        return "no change: the same in every replication"
-    if ci_low > 0:
-        return "higher, and the 95% interval excludes zero"
-    if ci_high < 0:
-        return "lower, and the 95% interval excludes zero"
-    return "no clear change: the 95% interval includes zero"
 
 
 def clock(seconds: float | None) -> str:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from twin.report._format import Kpi, finite, kpi, number, percent, sentence_case, signed, verdict
+from twin.report._format import Kpi, finite, kpi, number, percent, sentence_case, signed
 from twin.report.sections import Bullets, Cell, Paragraph, Section, Table
 
 if TYPE_CHECKING:
@@ -131,31 +131,22 @@ def headline_section(context: Context) -> Section:
             "is possible; run a batch with replications (-r 5) to know how sure they are.")  # fmt: skip
     blocks.append(Paragraph(lead, tone="lead"))
     blocks.append(Bullets(items=tuple(key_findings(summary, baseline=results.baseline, kpis=names))))
+    rows = []
     for name in names:
         spec = kpi(name)
         base = _row(summary, results.baseline, name)
-        rows = [(Cell(f"{results.baseline} (baseline)"), _value(base, "n", 1.0), _value(base, "mean", spec.scale),
-                 Cell("reference"), Cell(""), Cell(""), Cell(""))]  # fmt: skip
+        cells = [Cell(f"{spec.label} ({spec.unit})"), _value(base, "mean", spec.scale)]
         for variant in results.others:
             row = _row(summary, variant, name)
-            if row is None:
-                continue
-            if row["n_pairs"] >= 2 and finite(row["ci_low"]):
-                ci = Cell(f"{signed(row['ci_low'] * spec.scale)} to {signed(row['ci_high'] * spec.scale)}")
-            else:
-                ci = Cell("none (n = 1)" if row["n_pairs"] == 1 else "-")
-            diff = row["diff_mean"]
-            rows.append((Cell(variant), _value(row, "n", 1.0), _value(row, "mean", spec.scale),
-                         Cell(signed(diff * spec.scale) if finite(diff) else "-", diff if finite(diff) else None),
-                         ci, Cell(percent(row["rel_change"], signed_=True), row["rel_change"]
-                                  if finite(row["rel_change"]) else None),
-                         Cell(verdict(n=int(row["n"]), n_pairs=int(row["n_pairs"]), diff_mean=diff, diff_sd=row["diff_sd"],
-                                      ci_low=row["ci_low"], ci_high=row["ci_high"]))))  # fmt: skip
-        blocks.append(Table(
-            caption=f"{spec.label} ({spec.unit})",
-            columns=("Variant", "Runs", f"Mean ({spec.unit})", f"Change ({spec.delta_unit})", "95% CI of the change",
-                     "Relative change", "In words"),
-            rows=tuple(rows), note=f"KPI {name}"))  # fmt: skip
+            cells.append(Cell("-") if row is None else _change_cell(row, spec))
+        rows.append(tuple(cells))
+    blocks.append(Table(
+        caption="Headline figures: the baseline's mean, and each variant's change with its 95% confidence interval",
+        columns=("Figure", f"{results.baseline} (baseline)", *(f"{v}: change [95% CI]" for v in results.others)),
+        rows=tuple(rows),
+        note="Bold words say whether the change is clear: its 95% interval excludes zero. Relative changes are "
+             "against the baseline's mean. Runs per variant: "
+             + ", ".join(f"{v} {int(_runs(summary, v))}" for v in [results.baseline, *results.others]) + "."))
     return Section(id="outcomes", title="Headline outcomes with 95% confidence intervals", blocks=tuple(blocks))
 
 
@@ -193,6 +184,29 @@ def equity_section(context: Context) -> Section:
 
     blocks.extend(equity_figures(context))
     return Section(id="equity", title="Who gains and who loses", blocks=tuple(blocks))
+
+
+def _runs(summary: pd.DataFrame, variant: str) -> int:
+    rows = summary[summary["variant"] == variant]
+    return int(rows["n"].max()) if len(rows) else 0
+
+
+def _change_cell(row: pd.Series, spec: Kpi) -> Cell:
+    """A variant's change of a headline figure: "-205 (-39%) [-206 to -204] lower"."""
+    diff = row["diff_mean"]
+    if not finite(diff):
+        return Cell("-")
+    if diff == 0 and (not finite(row["diff_sd"]) or row["diff_sd"] == 0):
+        return Cell("no change", 0.0)
+    text = signed(diff * spec.scale)
+    if spec.scale != 100.0 and finite(row["rel_change"]):
+        text += f" ({percent(row['rel_change'], signed_=True)})"
+    if row["n_pairs"] >= 2 and finite(row["ci_low"]):
+        text += f" [{signed(row['ci_low'] * spec.scale)} to {signed(row['ci_high'] * spec.scale)}]"
+        text += (" lower" if diff < 0 else " higher") if _clear(row) else " no clear change"
+    else:
+        text += " (one run: no interval)"
+    return Cell(text, diff)
 
 
 def _equity_cell(row: pd.Series, spec: Kpi) -> Cell:
