@@ -234,9 +234,12 @@ def _resolve_paths(
                 raise missing(["services", *map(str, parts)], full, "the file")
             set_at(services, parts, full)
         update["services"] = type(scenario.services).model_validate(services)
-    update["outputs"] = scenario.outputs.model_copy(
-        update={"dir": _absolute(scenario.outputs.dir, base)}
-    )
+    outputs = {"dir": _absolute(scenario.outputs.dir, base)}
+    if scenario.outputs.districts is not None:
+        outputs["districts"] = _absolute(scenario.outputs.districts, base)
+        if not os.path.isfile(outputs["districts"]):
+            raise missing(["outputs", "districts"], outputs["districts"], "the districts file")
+    update["outputs"] = scenario.outputs.model_copy(update=outputs)
     return scenario.model_copy(update=update)
 
 

@@ -383,7 +383,30 @@ class OutputSpec(BaseModel):
     dir: FilePath = Field(
         Path("runs"), description="folder for run results, relative to the scenario file"
     )
-    person_level: bool = Field(False, description="also write one row per person and trip")
+    person_level: bool = Field(
+        False,
+        description="also write the per-person tables (trips.parquet, residents.parquet); "
+        "by default a run writes aggregates only",
+    )
+    min_group_residents: int = Field(
+        10, ge=1, le=1_000_000, strict=True,
+        description="privacy: a figure about fewer residents than this (an equity group, say) "
+        "is suppressed in kpis.json and reports",
+    )
+    districts: FilePath | None = Field(
+        None,
+        description="file of named district polygons to split the equity figures by the "
+        "district of each resident's home, relative to the scenario file (by default the "
+        "layer 'districts' of the map file, when it has one)",
+    )
+    district_column: str = Field(
+        "name", min_length=1, description="column of the districts file holding the names"
+    )
+    job_access: bool = Field(
+        True,
+        description="count the jobs each resident reaches from home within 30 minutes by "
+        "each mode (equity); false skips the searches",
+    )
 
 
 class TrafficSpec(BaseModel):
