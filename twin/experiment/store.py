@@ -98,6 +98,8 @@ class RunKeys:
         # is the baseline under another name (a sweep point at the baseline's value) shares them.
         data.pop("name", None)
         data.pop("description", None)
+        # Prices and appraisal rules are read after the runs (twin economics), never by one.
+        data.pop("costs", None)
         return self._files_by_content(data)
 
     def _files_by_content(self, value: Any) -> Any:

@@ -22,11 +22,13 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from twin.scenario._fields import DAY_S, MODEL_CONFIG, FilePath, Share, rule
+from twin.scenario.costs import CostsSpec
 from twin.scenario.map_spec import GridTown, MapSpec, RadialTown, RoadClassOverride
 from twin.scenario.services import ServicesSpec
 
 __all__ = [
     "DEFAULT_DATE",
+    "CostsSpec",
     "DemandSpec",
     "EmissionsSpec",
     "GridTown",
@@ -495,6 +497,10 @@ class Scenario(BaseModel):
     services: ServicesSpec = Field(
         default_factory=ServicesSpec, description="mobility services: transit lines, shuttles, fares, a MaaS bundle"
     )
+    costs: CostsSpec = Field(
+        default_factory=CostsSpec,
+        description="prices, appraisal rules and financing terms of the business case (twin economics); no effect on a run",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -505,7 +511,8 @@ class Scenario(BaseModel):
         data = {
             key: value
             for key, value in data.items()
-            if not (value is None and key in {"lighting", "outputs", "traffic", "interventions", "emissions", "services"})
+            if not (value is None and key in {"lighting", "outputs", "traffic", "interventions", "emissions", "services",
+                                             "costs"})
         }
         if data.get("population") is None and data.get("demand") is None:
             data["population"] = {}
