@@ -480,6 +480,11 @@ class CityModel(mesa.Model):
                                                     start_s=self.start_s, end_s=self.end_s, controller=self._controller,
                                                     zones=self.city.lighting_zones)  # fmt: skip
         self.lighting_result = self.lighting.evaluate(self.passages(), rng=self._rngs["lighting"])
+        # Each trip's metres walked or cycled in the dark on lit streets, and those at full light.
+        n = len(self.trips)
+        for column, metres in (("night_m", self.lighting_result.trip_night_m),
+                               ("night_full_m", self.lighting_result.trip_night_full_m)):  # fmt: skip
+            self.trips[column] = np.pad(metres[:n], (0, max(n - metres.size, 0)))
 
     def passages(self) -> Traversals:
         """Every completed passage of the day: cars, then cyclists and walkers."""

@@ -43,7 +43,8 @@ class RunResult:
         the fare of a transit or shuttle trip; ``service`` the lines ridden or the shuttle
         service; ``drt_outcome`` what became of a shuttle request: served, rejected or
         declined, the last two then travelling by ``mode``) and the plan's ``purpose``,
-        ``planned_depart_s`` and the trip's ``status``.
+        ``planned_depart_s`` and the trip's ``status``; ``night_m`` the metres walked or
+        cycled on lit streets in the dark and ``night_full_m`` those passed at full light.
     links
         Per edge and hour of entry: ``flow_veh``, ``mean_travel_time_s``, ``mean_speed_kmh``.
     lights
@@ -152,6 +153,8 @@ def collect_result(model: CityModel, *, started: float) -> RunResult:
         "planned_depart_s": trips["planned_depart_s"].to_numpy(float),
         "purpose": trips["purpose"].astype("string").to_numpy(),
         "status": trips["status"].astype("string").to_numpy(),
+        "night_m": trips["night_m"].to_numpy(float),
+        "night_full_m": trips["night_full_m"].to_numpy(float),
     })  # fmt: skip
     timeseries = model.timeseries()
     lighting = model.lighting_result

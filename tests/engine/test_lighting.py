@@ -191,6 +191,27 @@ def test_no_lookahead_and_a_slow_ramp_leave_the_first_lamp_dark(town, dark, edge
     assert evaluate(eng, walk(edge, 43200.0)).dark_arrivals_total == 0
 
 
+def test_night_metres_are_added_up_per_trip(town, dark):
+    # Trip 2 walks street 2 forward at 20:00 (lights come up 20.5 s after entry, as above) and
+    # back in daylight; trip 0 cycles it at 20:10; a car (trip 1) and a passage of no trip
+    # (-1, a bus) count for neither. Trip 3 made no passage: beyond the arrays' end, 0.
+    eng = engine(town, dark, controller="presence", lookahead_m=0.0, ramp_s=20.0)
+    parts = [walk(4, 72000.0), walk(5, 43200.0), walk(4, 72600.0, speed=4.2, mode=BIKE), walk(4, 73000.0, mode=CAR),
+             walk(5, 73500.0)]
+    trips = np.array([2, 2, 0, 1, -1])
+    passages = Traversals.concat([Traversals(edge=p.edge, enter_s=p.enter_s, exit_s=p.exit_s, mode=p.mode,
+                                             trip=trips[[i]]) for i, p in enumerate(parts)])  # fmt: skip
+    result = evaluate(eng, passages)
+    assert result.trip_night_m.size == result.trip_night_full_m.size == 3
+    np.testing.assert_allclose(result.trip_night_m, [100.0, 0.0, 100.0])
+    assert result.trip_night_full_m[2] == pytest.approx(100.0 - 20.5 * WALK_MPS)
+    assert result.trip_night_full_m[0] == pytest.approx(100.0 - 20.5 * 4.2)
+    # The per-trip sums and the passage of no trip make up the totals.
+    assert result.night_metres_walk_bike == pytest.approx(result.trip_night_m.sum() + 100.0)
+    assert result.lamps_networked == 36
+    assert evaluate(engine(town, dark, controller="always_on")).lamps_networked == 0
+
+
 def test_lamp_at_the_entry_is_reached_before_the_light_is_up():
     # One street of 100 m with a lamp 1 m from each end: the default 0.5 s latency and 2 s
     # ramp without look-ahead cannot beat a cyclist to the first lamp (0.24 s).

@@ -123,6 +123,13 @@ class LightingResult:
         Metres walked or cycled on lit streets while it was dark.
     night_metres_walk_bike_full
         The part of those metres passed while the street was at full level.
+    trip_night_m, trip_night_full_m
+        The same two, per trip: index ``k`` is the trip the passages name in their ``trip``
+        (the row of the run's trip table), up to the largest one; passages of no trip
+        (``trip < 0``) count in the totals only.
+    lamps_networked
+        Lamps whose street's controller is networked (remotely managed: it can switch, dim
+        and meter each street from the network).
     dark_arrivals_total, dark_arrivals_walk_bike
         Dark arrivals of all road users, and of walkers and cyclists only.
     timelines
@@ -162,6 +169,9 @@ class LightingResult:
     end_s: float = DAY_S
     lamp_zone: np.ndarray | None = field(default=None, repr=False)
     zone_labels: tuple[str, ...] = ()
+    trip_night_m: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
+    trip_night_full_m: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
+    lamps_networked: int = 0
 
     @property
     def total_kwh(self) -> float:
@@ -439,10 +449,13 @@ class LightingEngine:
         hours_off = np.maximum(run_h - hours_full - hours_dimmed, 0.0)
 
         arrivals = np.zeros(self.n_lamps, dtype=np.int64)
+        trip = np.asarray(traversals.trip, dtype=np.int64)[passages.row]
+        trip_m = np.zeros(int(trip.max()) + 1 if trip.size else 0)
+        trip_full_m = np.zeros_like(trip_m)
         street_stats = _passage_safety(
             passages.ptr, passages.enter_s, passages.exit_s, passages.mode, passages.forward, lit,
             self.street_length_m, self._lamp_ptr, self._lamp_order, self.lamp_offset_m,
-            timelines.ptr, timelines.t, timelines.level, dark_a, dark_b, arrivals,
+            timelines.ptr, timelines.t, timelines.level, dark_a, dark_b, arrivals, trip, trip_m, trip_full_m,
         )  # fmt: skip
         zoned = isinstance(self.controller, ZonedController)
         return LightingResult(
@@ -456,7 +469,16 @@ class LightingEngine:
             street_lamps=self.street_lamps, standby_kw=standby_kw, start_s=self.start_s, end_s=self.end_s,
             lamp_zone=self.controller.street_zone[lamp_street] if zoned else None,
             zone_labels=self.controller.labels if zoned else (),
+            trip_night_m=trip_m, trip_night_full_m=trip_full_m,
+            lamps_networked=int(self._street_networked()[lamp_street].sum()),
         )  # fmt: skip
+
+    def _street_networked(self) -> np.ndarray:
+        """Whether each street's controller is networked (per zone with zones)."""
+        if isinstance(self.controller, ZonedController):
+            zone = np.array([bool(c.networked) for c, _ in self.controller.zones], dtype=bool)
+            return zone[self.controller.street_zone]
+        return np.full(self.n_streets, bool(self.controller.networked))
 
     def _standby_w(self) -> tuple[float | np.ndarray, float]:
         """Standby power of each lamp (a scalar when all lamps share it), in W, and of all, in kW."""
@@ -640,9 +662,11 @@ def _street_hours(ptr, t, v, lit, dark_a, dark_b):
 
 @njit(cache=True)
 def _passage_safety(pptr, enter, exit_, mode, forward, lit, length, lamp_ptr, lamp_order, lamp_offset,
-                    tptr, t, v, dark_a, dark_b, arrivals):  # fmt: skip
+                    tptr, t, v, dark_a, dark_b, arrivals, trip, trip_m, trip_full_m):  # fmt: skip
     """Dark arrivals per lamp (into ``arrivals``); per street: night metres walked or
-    cycled, the part of them at full light, and walk-and-bike dark arrivals."""
+    cycled, the part of them at full light, and walk-and-bike dark arrivals. The night
+    metres are also added up per trip (``trip`` of each passage, into ``trip_m`` and
+    ``trip_full_m``; a negative trip is no trip)."""
     n_streets = pptr.size - 1
     out = np.zeros((n_streets, 3))
     n_dark = dark_a.size
@@ -670,22 +694,29 @@ def _passage_safety(pptr, enter, exit_, mode, forward, lit, length, lamp_ptr, la
             if not active:
                 continue
             # Metres walked or cycled in the dark, and those at full light.
+            here = 0.0
+            here_full = 0.0
             if duration <= 0.0:
                 if is_dark(dark_a, dark_b, t_in):
-                    metres += street_m
+                    here = street_m
                     if level_at(t, v, lo, hi, t_in) >= _FULL:
-                        metres_full += street_m
-                continue
-            speed = street_m / duration
-            j = last_at_or_before(dark_b, 0, n_dark, t_in) + 1  # first interval ending after entry
-            while j < n_dark and dark_a[j] < exit_[i]:
-                a = max(dark_a[j], t_in)
-                b = min(dark_b[j], exit_[i])
-                if b > a:
-                    _, full, _ = _integrate(t, v, lo, hi, a, b)
-                    metres += (b - a) * speed
-                    metres_full += full * speed
-                j += 1
+                        here_full = street_m
+            else:
+                speed = street_m / duration
+                j = last_at_or_before(dark_b, 0, n_dark, t_in) + 1  # first interval ending after entry
+                while j < n_dark and dark_a[j] < exit_[i]:
+                    a = max(dark_a[j], t_in)
+                    b = min(dark_b[j], exit_[i])
+                    if b > a:
+                        _, full, _ = _integrate(t, v, lo, hi, a, b)
+                        here += (b - a) * speed
+                        here_full += full * speed
+                    j += 1
+            metres += here
+            metres_full += here_full
+            if trip[i] >= 0:
+                trip_m[trip[i]] += here
+                trip_full_m[trip[i]] += here_full
         out[s, 0] = metres
         out[s, 1] = metres_full
         out[s, 2] = walk_bike_dark
