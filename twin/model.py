@@ -536,6 +536,9 @@ class CityModel(mesa.Model):
         self._lighting_columns = {
             "lights_at_full": self.lighting_result.lamps_at_full(middles),
             "lighting_power_kw": self.lighting_result.power_kw(middles),
+            # The controller's power as if it were dark: the year's lighting energy integrates
+            # it over each day's own dark hours (twin.economics).
+            "lighting_demand_kw": self.lighting_result.demand_kw(middles),
         }
 
     def _fill_trip_times(self) -> None:

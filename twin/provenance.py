@@ -50,7 +50,9 @@ def run_metadata(*, scenario: Any, network: StreetNetwork, wall_time_s: float) -
     return {
         "scenario": scenario.name,
         "seed": scenario.seed,
-        "map": {"source": network.source, "sha256": network.source_hash, "attribution": network.attribution},
+        # The centre is where the sun is computed (dark hours), for readers without the map.
+        "map": {"source": network.source, "sha256": network.source_hash, "attribution": network.attribution,
+                "centre_lonlat": [round(value, 6) for value in network.centre_lonlat()]},
         "versions": {"python": sys.version.split()[0], **package_versions()},
         "platform": platform.platform(),
         "finished_utc": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),

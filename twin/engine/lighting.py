@@ -210,6 +210,23 @@ class LightingResult:
         standby = np.where((flat >= self.start_s) & (flat <= self.end_s), self.standby_kw, 0.0)
         return (lamp_kw + standby).reshape(times.shape)
 
+    def demand_kw(self, times_s) -> np.ndarray:
+        """Lighting power at the given times as if it were dark, standby included, in kW.
+
+        The controller's levels without daylight switching: what the lamps would draw at that
+        moment of the day on a night long enough to cover it. :mod:`twin.economics` integrates
+        it over the dark hours of every day of a year. Standby counts for times within
+        ``[start_s, end_s]``, as in :meth:`power_kw`.
+        """
+        times = np.ascontiguousarray(times_s, dtype=float)
+        lamp_kw = np.empty(times.size)
+        always = np.array([-math.inf]), np.array([math.inf])
+        _street_sum_at(self.timelines.ptr, self.timelines.t, self.timelines.level, self.street_power_w / 1000.0,
+                       always[0], always[1], times.ravel(), False, lamp_kw)  # fmt: skip
+        flat = times.ravel()
+        standby = np.where((flat >= self.start_s) & (flat <= self.end_s), self.standby_kw, 0.0)
+        return (lamp_kw + standby).reshape(times.shape)
+
     def lamps_at_full(self, times_s) -> np.ndarray:
         """Number of lamps at full level (and on: it is dark) at the given times."""
         times = np.ascontiguousarray(times_s, dtype=float)
