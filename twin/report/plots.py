@@ -70,10 +70,23 @@ def _kpi_figure(context: Context) -> list:
                  "(one run each: no interval)")  # fmt: skip
     else:
         title = "No headline figure changes clearly: every 95% interval includes zero"
-    labels = {name: kpi(name).label for name in names}
-    fig = plot_kpi_changes(summary, kpis=labels, baseline=results.baseline, title=_wrap(title))
-    return [_figure(fig, title, "Relative change of each headline figure against the baseline, with its 95% "
-                    "confidence interval as a bar.")]  # fmt: skip
+    others = summary[summary["variant"] != results.baseline]
+    unchanged = [name for name in names if not ((others["kpi"] == name) & (others["diff_mean"].fillna(0) != 0)).any()]
+    shown = [name for name in names if name not in unchanged]
+    if not shown:
+        return []
+    # Shares are drawn in percentage points, as the tables show them.
+    scaled = summary.copy()
+    for name in shown:
+        rows = scaled["kpi"] == name
+        columns = ["mean", "sd", "baseline_mean", "diff_mean", "diff_sd", "ci_low", "ci_high"]
+        scaled.loc[rows, columns] = scaled.loc[rows, columns] * kpi(name).scale
+    labels = {name: f"{kpi(name).label} ({kpi(name).delta_unit})" for name in shown}
+    fig = plot_kpi_changes(scaled, kpis=labels, baseline=results.baseline, title=_wrap(title))
+    note = "Bars: each variant's mean change against the baseline over the paired runs; whiskers: its 95% confidence interval."
+    if unchanged:
+        note += " Not drawn, as no variant changes them: " + ", ".join(kpi(name).label.lower() for name in unchanged) + "."
+    return [_figure(fig, title, note)]
 
 
 def _mean(summary: pd.DataFrame, variant: str, name: str) -> float | None:
@@ -117,8 +130,14 @@ def _dark_s(context: Context) -> np.ndarray | None:
 
 
 def _peak(series: pd.DataFrame, column: str, variant: str) -> tuple[float, float]:
-    curve = series[series["variant"] == variant].groupby("time_s")[column].mean()
-    return (float(curve.max()), float(curve.idxmax())) if len(curve) else (np.nan, np.nan)
+    """The highest point of ``variant``'s curve as the plot draws it (15-minute means of long series)."""
+    from twin.viz.timeseries import mean_band
+
+    curve = mean_band(series[series["variant"] == variant], column=column)
+    if not len(curve):
+        return np.nan, np.nan
+    top = curve.loc[curve["mean"].idxmax()]
+    return float(top["mean"]), float(top["time_s"])
 
 
 def _timeseries_figures(context: Context) -> list:
@@ -136,12 +155,16 @@ def _timeseries_figures(context: Context) -> list:
     for variant in results.others[:MAX_MAPS]:
         kwh = _mean(summary, variant, "energy.lighting_kwh")
         change = (kwh - base_kwh) / base_kwh if finite(kwh) and finite(base_kwh) and base_kwh else None
-        parts.append(f"{number(kwh)} kWh in {variant}" + (f" ({percent(change, signed_=True)})" if finite(change)
-                                                          and abs(change) >= 0.0005 else " (the same)"))  # fmt: skip
+        if finite(change) and abs(change) >= 0.0005:
+            parts.append(f"{number(kwh)} kWh in {variant} ({percent(change, signed_=True)})")
+        elif finite(kwh) and finite(base_kwh) and abs(kwh - base_kwh) <= 0.0005 * max(abs(base_kwh), 1e-9):
+            parts.append(f"{number(kwh)} kWh in {variant} (the same)")
+        else:
+            parts.append(f"{number(kwh)} kWh in {variant}")
     title = "Street lighting uses " + ", ".join(parts)
     series = table[["variant", "replication", "time_s", "lighting_power_kw"]]
     fig = plot_timeseries(series, column="lighting_power_kw", ylabel="street-lighting power (kW)", title=_wrap(title),
-                          dark_s=dark)  # fmt: skip
+                          dark_s=dark, variants=results.variants)  # fmt: skip
     figures.append(_figure(fig, title, "Power drawn by all streetlights over the day, mean of the replications; "
                            "shaded: dark, lights on."))  # fmt: skip
     series = table[["variant", "replication", "time_s", "vehicles_on_road"]]
@@ -151,14 +174,15 @@ def _timeseries_figures(context: Context) -> list:
     if len(peaks) > 1:
         title += " (" + ", ".join(f"{v}: {number(p)} at {clock(t)}" for v, p, t in peaks[1:]) + ")"
     fig = plot_timeseries(series, column="vehicles_on_road", ylabel="vehicles on the road", title=_wrap(title),
-                          dark_s=dark)  # fmt: skip
+                          dark_s=dark, variants=results.variants)  # fmt: skip
     figures.append(_figure(fig, title, "Cars, buses and shuttles under way over the day, mean of the replications."))
     waits = _waits(context)
     if waits is not None:
         overall = {v: w for v, w in waits.attrs["overall"].items() if finite(w)}
         title = "Mean wait for a bus or shuttle over the day: " + ", ".join(
             f"{number(w)} min in {v}" for v, w in overall.items())  # fmt: skip
-        fig = plot_timeseries(waits, column="wait_min", ylabel="mean wait (min)", title=_wrap(title), dark_s=dark)
+        fig = plot_timeseries(waits, column="wait_min", ylabel="mean wait (min)", title=_wrap(title), dark_s=dark,
+                              variants=results.variants)  # fmt: skip
         figures.append(_figure(fig, title, "Mean wait of riders boarding a bus or a shuttle, hour by hour, mean of "
                                "the replications."))  # fmt: skip
     return figures
@@ -205,11 +229,13 @@ def _map_figures(context: Context) -> list:
             flows[variant] = np.mean(per_run, axis=0)
     base = flows.get(results.baseline)
     if base is not None:
-        title = (f"Traffic in {results.baseline}: the busiest street carries {number(base.max())} vehicles a day "
-                 "in one direction")  # fmt: skip
-        fig = plot_edge_values(network, base, title=_wrap(title), label="vehicles a day")
+        streets = np.unique(network.edges["street_id"].to_numpy(), return_inverse=True)[1]
+        busiest = float(np.bincount(streets, weights=base).max())
+        title = (f"Traffic in {results.baseline}: the busiest street carries {number(busiest)} vehicles a day "
+                 "(both directions)")  # fmt: skip
+        fig = plot_edge_values(network, base, title=_wrap(title), label="vehicles a day (both directions)")
         figures.append(_figure(fig, title, "Streets coloured by the vehicles (cars, buses, shuttles) that drove them in "
-                               "the day (mean of the replications); darker is less."))  # fmt: skip
+                               "the day, both directions added (mean of the replications); darker and wider is more."))  # fmt: skip
         for variant in [v for v in results.others if v in flows][:MAX_MAPS]:
             change = flows[variant] - base
             biggest = float(np.abs(change).max())
@@ -223,8 +249,9 @@ def _map_figures(context: Context) -> list:
                      f"{number(threshold)} or more vehicles (cars, buses, shuttles) a day")  # fmt: skip
             fig = plot_edge_values(network, change, title=_wrap(title), label="change in vehicles a day",
                                    diverging=True)  # fmt: skip
-            figures.append(_figure(fig, title, "Streets coloured by the change of their daily traffic against the "
-                                   "baseline: one colour for less, another for more, white for none."))  # fmt: skip
+            figures.append(_figure(fig, title, "Streets coloured by the change of their daily traffic (both directions) "
+                                   "against the baseline: purple and dashed for less, orange for more, grey for no "
+                                   "change."))  # fmt: skip
     figures.extend(_lamp_figures(context, network))
     return figures
 

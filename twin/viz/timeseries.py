@@ -7,6 +7,8 @@ the baseline), so the lines tell apart in black and white too.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -14,7 +16,7 @@ from matplotlib.ticker import FuncFormatter, MultipleLocator
 
 from twin.viz.style import variant_style
 
-__all__ = ["AUTO_BIN_ABOVE", "AUTO_BIN_S", "plot_timeseries"]
+__all__ = ["AUTO_BIN_ABOVE", "AUTO_BIN_S", "mean_band", "plot_timeseries"]
 
 #: Series with more distinct times than this are averaged over windows of :data:`AUTO_BIN_S`.
 AUTO_BIN_ABOVE = 200
@@ -90,8 +92,26 @@ def _clock(hours: float, _position=None) -> str:
     return text if day <= 0 else f"{text}\n+{day} d"
 
 
+def mean_band(series: pd.DataFrame, *, column: str, bin_s: float | None = None) -> pd.DataFrame:
+    """The curves :func:`plot_timeseries` draws: per variant and time, the mean over replications and its 95% band.
+
+    ``bin_s`` as in :func:`plot_timeseries` (by default 15-minute windows for long series).
+    Returns the columns ``variant, time_s, n, mean, low, high``; ``attrs["bin_s"]`` holds the
+    window used.
+    """
+    _check(series, column)
+    if bin_s is None:
+        bin_s = AUTO_BIN_S if series["time_s"].nunique() > AUTO_BIN_ABOVE else 0.0
+    if not np.isfinite(bin_s) or bin_s < 0:
+        raise ValueError(f"`bin_s` must be >= 0 seconds, not {bin_s}")
+    table = _band(series, column=column, bin_s=bin_s)
+    table.attrs["bin_s"] = float(bin_s)
+    return table
+
+
 def plot_timeseries(series: pd.DataFrame, *, column: str, ylabel: str, title: str,
-                    dark_s: np.ndarray | None = None, bin_s: float | None = None) -> Figure:  # fmt: skip
+                    dark_s: np.ndarray | None = None, bin_s: float | None = None,
+                    variants: Sequence[str] | None = None) -> Figure:  # fmt: skip
     """Plot ``column`` over the day: a line per variant (mean over replications) and its 95% band.
 
     Parameters
@@ -113,6 +133,10 @@ def plot_timeseries(series: pd.DataFrame, *, column: str, ylabel: str, title: st
         across runs. By default 900 (15 minutes) when the series has more than
         :data:`AUTO_BIN_ABOVE` times, as a minute-by-minute count is too noisy to read;
         0 plots every time as it is.
+    variants
+        Every variant of the study in order, the baseline first, so that a variant keeps its
+        style in every figure even when some figures show only some variants (default: the
+        order of first appearance in ``series``).
 
     Returns
     -------
@@ -129,12 +153,8 @@ def plot_timeseries(series: pd.DataFrame, *, column: str, ylabel: str, title: st
     ``mean ± t(0.975, n - 1) · sd / sqrt(n)`` (of the windows' means when binned), drawn
     where a time has ``n >= 2`` replications; with one replication there is no band.
     """
-    _check(series, column)
-    if bin_s is None:
-        bin_s = AUTO_BIN_S if series["time_s"].nunique() > AUTO_BIN_ABOVE else 0.0
-    if not np.isfinite(bin_s) or bin_s < 0:
-        raise ValueError(f"`bin_s` must be >= 0 seconds, not {bin_s}")
-    table = _band(series, column=column, bin_s=bin_s)
+    table = mean_band(series, column=column, bin_s=bin_s)
+    bin_s = table.attrs["bin_s"]
     if dark_s is not None:
         dark_s = np.asarray(dark_s, dtype=float)
         if dark_s.size % 2 or (dark_s.ndim == 2 and dark_s.shape[1] != 2) or dark_s.ndim > 2:
@@ -142,14 +162,19 @@ def plot_timeseries(series: pd.DataFrame, *, column: str, ylabel: str, title: st
         dark_s = dark_s.reshape(-1, 2)
     fig = Figure(figsize=(9.0, 4.6), layout="constrained")
     ax = fig.add_subplot()
-    variants = list(dict.fromkeys(table["variant"]))
+    shown = list(dict.fromkeys(table["variant"]))
+    order = list(variants) + [name for name in shown if name not in variants] if variants is not None else shown
     most = int(table["n"].max()) if len(table) else 0
-    for index, name in enumerate(variants):
+    for name in shown:
+        index = order.index(name)
         style = variant_style(index)
         mine = table[table["variant"] == name]
         hours = mine["time_s"].to_numpy(float) / 3600
+        # Markers at staggered points, so that identical curves still show every variant's marker.
+        every = max(1, len(hours) // 12)
         ax.plot(hours, mine["mean"], color=style.colour, ls=style.linestyle, lw=1.7, marker=style.marker, ms=5,
-                markevery=max(1, len(hours) // 12), label=str(name), zorder=3)  # fmt: skip
+                markevery=((index * every) // max(len(order), 1) % every, every), label=str(name),
+                zorder=3)  # fmt: skip
         if np.isfinite(mine["low"]).any():
             ax.fill_between(hours, mine["low"], mine["high"], color=style.colour, alpha=0.18, lw=0, zorder=2,
                             label=f"_95% band of {name}")  # fmt: skip
