@@ -27,6 +27,8 @@ EQUITY_MEASURES = {
     "arrived_share": Kpi("arrived_share", "Share of the group's trips that arrived", "% of trips", 100.0,
                          "percentage points"),
 }  # fmt: skip
+#: A clear change smaller than this share of the baseline is called negligible (0.1%).
+NEGLIGIBLE = 0.001
 _GROUPS = {"income": ("income group", ("low", "middle", "high")), "smartphone": ("smartphone", ("yes", "no"))}
 
 
@@ -129,6 +131,9 @@ def headline_section(context: Context) -> Section:
             "change whose interval excludes zero is unlikely to be chance.") if n >= 2 else (
             "One run of each variant (n = 1): the changes below are single differences and no confidence interval "
             "is possible; run a batch with replications (-r 5) to know how sure they are.")  # fmt: skip
+    if n == 0:
+        lead = ("No variant has a run paired with a finished baseline run (same seed), so no change can be "
+                "measured; the table shows each variant's own mean where it has one. See the failed runs above.")
     blocks.append(Paragraph(lead, tone="lead"))
     blocks.append(Bullets(items=tuple(key_findings(summary, baseline=results.baseline, kpis=names))))
     rows = []
@@ -138,14 +143,20 @@ def headline_section(context: Context) -> Section:
         cells = [Cell(f"{spec.label} ({spec.unit})"), _value(base, "mean", spec.scale)]
         for variant in results.others:
             row = _row(summary, variant, name)
-            cells.append(Cell("-") if row is None else _change_cell(row, spec))
+            if row is not None and not finite(row["diff_mean"]) and finite(row["mean"]):
+                # A figure only the variant has (a shuttle's wait): its level, not a change.
+                cells.append(Cell(f"{number(row['mean'] * spec.scale)} {spec.unit} (the baseline has none)",
+                                  row["mean"]))  # fmt: skip
+            else:
+                cells.append(Cell("-") if row is None else _change_cell(row, spec))
         rows.append(tuple(cells))
     blocks.append(Table(
         caption="Headline figures: the baseline's mean, and each variant's change with its 95% confidence interval",
         columns=("Figure", f"{results.baseline} (baseline)", *(f"{v}: change [95% CI]" for v in results.others)),
         rows=tuple(rows),
-        note="Bold words say whether the change is clear: its 95% interval excludes zero. Relative changes are "
-             "against the baseline's mean. Runs per variant: "
+        note="The words after each interval say whether the change is clear (its 95% interval excludes zero) and "
+             "call a clear change under 0.1% of the baseline negligible. Relative changes are against the "
+             "baseline's mean; changes of shares are in percentage points. Runs per variant: "
              + ", ".join(f"{v} {int(_runs(summary, v))}" for v in [results.baseline, *results.others]) + "."))
     return Section(id="outcomes", title="Headline outcomes with 95% confidence intervals", blocks=tuple(blocks))
 
@@ -203,7 +214,12 @@ def _change_cell(row: pd.Series, spec: Kpi) -> Cell:
         text += f" ({percent(row['rel_change'], signed_=True)})"
     if row["n_pairs"] >= 2 and finite(row["ci_low"]):
         text += f" [{signed(row['ci_low'] * spec.scale)} to {signed(row['ci_high'] * spec.scale)}]"
-        text += (" lower" if diff < 0 else " higher") if _clear(row) else " no clear change"
+        if not _clear(row):
+            text += " no clear change"
+        elif finite(row["rel_change"]) and abs(row["rel_change"]) < NEGLIGIBLE:
+            text += " lower, but negligible" if diff < 0 else " higher, but negligible"
+        else:
+            text += " lower" if diff < 0 else " higher"
     else:
         text += " (one run: no interval)"
     return Cell(text, diff)
