@@ -102,8 +102,21 @@ def intervention_words(item: dict[str, Any], *, lighting: dict[str, Any] | None 
         text = "Mobility as a Service: " + _maas_words(params)
     else:
         text = _plugin_words(kind)
-    details = tuple(f"{key.replace('_', ' ')}: {_value_words(value)}" for key, value in params.items())
+    details = tuple(_key_words(key, value) for key, value in params.items())
     return f"{name} ({kind}): {text}", details
+
+
+#: Unit suffixes of scenario keys (``hold_s``) and how they read after the value.
+_UNIT_SUFFIXES = (("_kmh", "km/h"), ("_kwh", "kWh"), ("_eur", "EUR"), ("_min", "min"), ("_kw", "kW"), ("_km", "km"),
+                  ("_w", "W"), ("_m", "m"), ("_s", "s"))  # fmt: skip
+
+
+def _key_words(key: str, value: Any) -> str:
+    """A parameter in words: ``hold_s: 30`` reads "hold: 30 s", ``dim_level: 0.3`` "dim level: 0.3"."""
+    for suffix, unit in _UNIT_SUFFIXES:
+        if key.endswith(suffix) and isinstance(value, int | float) and not isinstance(value, bool):
+            return f"{key[: -len(suffix)].replace('_', ' ')}: {_value_words(value)} {unit}"
+    return f"{key.replace('_', ' ')}: {_value_words(value)}"
 
 
 def _maas_words(params: dict[str, Any]) -> str:
@@ -191,6 +204,9 @@ def _services_words(services: dict[str, Any]) -> str | None:
     return ", ".join(parts) or None
 
 
+_LIGHTING_INTERVENTIONS = ("adaptive_lighting", "led_retrofit")
+
+
 def describe_variant(scenario: dict[str, Any], meta: dict[str, Any]) -> Facts:
     """One variant's scenario as facts: what, where, when, who, how the lights work, what changed."""
     start = float(scenario.get("start_s", 0))
@@ -199,7 +215,10 @@ def describe_variant(scenario: dict[str, Any], meta: dict[str, Any]) -> Facts:
             ("Day", f"{date_words(scenario['date'])}, from {clock(start)} for "
                     f"{number(float(scenario.get('duration_s', 86400)) / 3600)} h ({scenario.get('timezone')})"),
             ("People", _people_words(scenario)),
-            ("Streetlights", lighting_words(scenario.get("lighting") or {}))]  # fmt: skip
+            ("Streetlights", lighting_words(scenario.get("lighting") or {}) + (
+                ", except where the interventions below change them" if any(
+                    item.get("type") in _LIGHTING_INTERVENTIONS for item in scenario.get("interventions") or [])
+                else ""))]  # fmt: skip
     services = _services_words(scenario.get("services") or {})
     if services:
         rows.append(("Services before interventions", services))
@@ -212,11 +231,16 @@ def tested_section(context: Context) -> Section:
     """What was tested: each variant in words, the runs and seeds, failures, and the map."""
     results = context.results
     blocks: list = []
-    kind_words = {"run": "one simulated run", "comparison": f"{results.others[0] if results.others else 'B'} compared "
-                  f"with {results.baseline}", "batch": f"a batch of {len(results.variants)} variants"}  # fmt: skip
-    blocks.append(Paragraph(f"This report shows {kind_words[results.kind]}: the same synthetic city, the same people "
-                            "and the same random draws in each variant, so the differences come from what was "
-                            "changed.", tone="lead"))  # fmt: skip
+    n = len(results.variants)
+    if results.kind == "run" or n == 1:
+        lead = ("This report shows one simulated run." if results.kind == "run" else
+                "This report shows a batch of one scenario: its replications, with nothing to compare them with.")
+    else:
+        what = (f"{results.others[0] if results.others else 'B'} compared with {results.baseline}"
+                if results.kind == "comparison" else f"a batch of {n} variants, the first the baseline")
+        lead = (f"This report shows {what}: the same streets, the same synthetic residents and the same random draws "
+                "in each variant, so the differences come from what was changed.")  # fmt: skip
+    blocks.append(Paragraph(lead, tone="lead"))
     for variant in results.variants:
         scenario, meta = results.scenarios[variant], results.metas.get(variant, {})
         facts = describe_variant(scenario, meta)
