@@ -18,6 +18,7 @@ import pandas as pd
 
 from twin._output import check_target
 from twin.maps.network import StreetNetwork
+from twin.metrics.equity import resident_table
 from twin.metrics.kpis import compute_kpis
 from twin.model import CityModel
 from twin.scenario import Scenario, load_scenario
@@ -58,7 +59,8 @@ class RunResult:
         Per transit line or shuttle service and hour, the operators' figures (empty
         without services).
     residents
-        The synthetic population (empty for a trip table).
+        The synthetic population (empty for a trip table), with the home ``district`` when
+        the scenario has districts and ``jobs_30min_<mode>`` (see :mod:`twin.metrics.equity`).
     dark_s
         The intervals the lights were on, ``(k, 2)`` seconds from local midnight.
     wall_time_s
@@ -165,10 +167,14 @@ def collect_result(model: CityModel, *, started: float) -> RunResult:
         "hours_full": lighting.hours_full, "hours_dimmed": lighting.hours_dimmed,
         "dark_arrivals": lighting.dark_arrivals,
     })  # fmt: skip
+    measuring = time.perf_counter()
+    residents = resident_table(model)  # home districts and access to jobs, for the equity split
+    model.timings["equity_s"] = time.perf_counter() - measuring
     kpis = compute_kpis(
         trips=table, lights=lights, lighting=lighting, timeseries=timeseries,
         vehicle_km=model.vehicle_km(), dark_s=model.dark_s, emissions=model.spec.emissions,
-        services=model.mobility.outcome if model.mobility is not None else None, residents=model.residents,
+        services=model.mobility.outcome if model.mobility is not None else None, residents=residents,
+        network=network, min_group_residents=model.spec.outputs.min_group_residents,
         traffic={"relative_gaps": model.relative_gaps, "forced_moves": model.traffic.forced_moves,
                  "link_events": model.traffic.link_events},
         timings=model.timings, wall_time_s=time.perf_counter() - started, start_s=model.start_s, end_s=model.end_s,
@@ -176,7 +182,7 @@ def collect_result(model: CityModel, *, started: float) -> RunResult:
     )  # fmt: skip
     return RunResult(
         scenario=model.spec, network=network, trips=table, links=link_table(model), lights=lights,
-        timeseries=timeseries, kpis=kpis, residents=model.residents, dark_s=model.dark_s, wall_time_s=time.perf_counter() - started,
+        timeseries=timeseries, kpis=kpis, residents=residents, dark_s=model.dark_s, wall_time_s=time.perf_counter() - started,
         services=service_table(model),
     )  # fmt: skip
 

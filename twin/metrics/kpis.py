@@ -26,19 +26,29 @@ Every figure is computed from the run's own tables, so it can be checked against
   ``subsidy_per_trip_eur`` counts fares only, as the bundle is not split between services). The sections have the
   same keys with or without services (zeros, or ``null`` for a mean of nothing), so a
   variant with services pairs with its baseline in a batch;
-- equity: per income group and by smartphone access, each resident's mean minutes travelling
-  in the day (arrived trips, door to door, waits included) and money paid in the day (fares,
-  tolls, and a subscriber's bundle price per travel day), over all residents of the group,
-  and the share of the group's trips in the run that arrived (a trip stranded at a stop or
-  unreachable adds no minutes, so read the minutes with it); empty for a given trip table.
+- equity: per group of residents (income, smartphone access, age group, home district):
+  minutes travelling and money paid in the day, the share of trips that arrived, metres
+  walked or cycled in the dark and the share of them at full light, and jobs within 30
+  minutes of home by each mode (:mod:`twin.metrics.equity`); groups of fewer than
+  ``outputs.min_group_residents`` residents are suppressed; empty for a given trip table.
+  ``inequality`` holds, per dimension, the worse-off group's level over the better-off's
+  (:func:`twin.metrics.equity.level_ratios`);
+- indicators: the ISO 37120 and ISO 37122 indicators the run supports, with their units
+  (:mod:`twin.metrics.indicators`; empty without the network).
 """
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 import pandas as pd
+
+from twin.metrics.equity import equity_kpis, level_ratios
+from twin.metrics.indicators import city_indicators
+
+if TYPE_CHECKING:
+    from twin.maps.network import StreetNetwork
 
 __all__ = ["MODES", "compute_kpis"]
 
@@ -74,7 +84,9 @@ def compute_kpis(*, trips: pd.DataFrame, lights: pd.DataFrame, lighting, timeser
                  vehicle_km: float, dark_s: np.ndarray, emissions, traffic: dict[str, Any],
                  timings: dict[str, float], wall_time_s: float, start_s: float,
                  end_s: float, interventions: Sequence = (), services: dict[str, Any] | None = None,
-                 residents: pd.DataFrame | None = None) -> dict[str, Any]:  # fmt: skip
+                 residents: pd.DataFrame | None = None, network: StreetNetwork | None = None,
+                 min_group_residents: int = 10, lighting_kwh_year: float | None = None,
+                 lighting_method: str | None = None) -> dict[str, Any]:  # fmt: skip
     """Summarise one run.
 
     Parameters
@@ -111,7 +123,15 @@ def compute_kpis(*, trips: pd.DataFrame, lights: pd.DataFrame, lighting, timeser
         The operators' day from :class:`twin.mobility.system.MobilitySystem` (``outcome``),
         or ``None`` without services.
     residents
-        The residents (``person_id``, ``income``, ``smartphone``), for the equity section.
+        The residents (``person_id``, ``income``, ``smartphone``, ``age_group``, and
+        ``district`` and ``jobs_30min_<mode>`` when known), for the equity section.
+    network
+        The street network the run used, for the city indicators.
+    min_group_residents
+        Equity groups of fewer residents are suppressed (``outputs.min_group_residents``).
+    lighting_kwh_year, lighting_method
+        The year's lighting energy and how it was annualised, for the street-lighting
+        indicator; by default the day's times 365.
 
     Returns
     -------
@@ -129,6 +149,8 @@ def compute_kpis(*, trips: pd.DataFrame, lights: pd.DataFrame, lighting, timeser
     zones = lighting.zone_energy() if hasattr(lighting, "zone_energy") else {}
     km = vehicle_km if isinstance(vehicle_km, dict) else {"car": float(vehicle_km), "transit": 0.0, "drt": 0.0}
     service = _services(services)
+    equity = equity_kpis(trips, residents, min_residents=min_group_residents,
+                         bundle_eur_per_day=float((services or {}).get("maas", {}).get("price_eur_per_day", 0.0)))
     co2_cars = km["car"] * emissions.car_kg_per_km
     co2_services = (service["transit"]["co2_kg"] or 0.0) + (service["drt"]["co2_kg"] or 0.0)
     traffic_co2 = co2_cars + co2_services
@@ -180,7 +202,14 @@ def compute_kpis(*, trips: pd.DataFrame, lights: pd.DataFrame, lighting, timeser
         },
         "interventions": _interventions(interventions),
         "services": service,
-        "equity": _equity(trips, residents, bundle_eur_per_day=float((services or {}).get("maas", {}).get("price_eur_per_day", 0.0))),
+        "equity": equity,
+        "inequality": level_ratios(equity),
+        "indicators": city_indicators(
+            network=network, trips=trips, lighting_kwh=lighting_kwh, lamps=len(lights),
+            lamps_networked=int(getattr(lighting, "lamps_networked", 0)), interventions=interventions,
+            residents=len(residents) if residents is not None else 0, lighting_kwh_year=lighting_kwh_year,
+            lighting_method=lighting_method,
+        ) if network is not None else {},
         "traffic": {
             "relative_gap": [_round(gap, 6) for gap in traffic["relative_gaps"]],
             "forced_moves": int(traffic["forced_moves"]),
@@ -241,42 +270,3 @@ def _plain(value: Any) -> Any:
         return value
     return _round(value, 4)
 
-
-def _equity(trips: pd.DataFrame, residents: pd.DataFrame | None, *, bundle_eur_per_day: float = 0.0) -> dict[str, Any]:
-    """Mean daily travel minutes and money paid per resident, by income and smartphone.
-
-    Money paid is fares, road tolls and, for subscribers, the bundle's price per travel day.
-    """
-    if residents is None or not len(residents) or "person_id" not in trips:
-        return {}
-    n = len(residents)
-    person = trips["person_id"].to_numpy(np.int64)
-    ok = (person >= 0) & (person < n)
-    arrived = ok & (trips["status"].to_numpy() == "arrived")
-    minutes = np.bincount(person[arrived], weights=trips["duration_s"].to_numpy(float)[arrived] / 60, minlength=n)
-    paid = np.zeros(len(trips))
-    for column in ("fare_eur", "toll_eur"):
-        if column in trips:
-            paid += np.nan_to_num(trips[column].to_numpy(float))
-    money = np.bincount(person[ok], weights=paid[ok], minlength=n)
-    in_run = ok & (trips["status"].to_numpy() != "outside_run")
-    made = np.bincount(person[in_run], minlength=n)
-    done = np.bincount(person[arrived], minlength=n)
-    if "maas_subscriber" in residents:
-        money += residents["maas_subscriber"].to_numpy(bool) * bundle_eur_per_day
-    groups = {
-        "income": residents["income"].astype(str).to_numpy(),
-        "smartphone": np.where(residents["smartphone"].to_numpy(bool), "yes", "no"),
-    }
-    result: dict[str, Any] = {}
-    for name, labels in groups.items():
-        keys = ("low", "middle", "high") if name == "income" else ("yes", "no")
-        result[name] = {
-            key: {"residents": int((labels == key).sum()),
-                  "mean_daily_travel_min": _round(minutes[labels == key].mean(), 3) if (labels == key).any() else None,
-                  "mean_daily_paid_eur": _round(money[labels == key].mean(), 4) if (labels == key).any() else None,
-                  "arrived_share": _round(done[labels == key].sum() / made[labels == key].sum(), 4)
-                  if made[labels == key].sum() else None}
-            for key in keys
-        }  # fmt: skip
-    return result
