@@ -179,7 +179,8 @@ def test_demo_refuses_half_a_film_window(capsys, tmp_path, grid_scenario):
 def test_run_writes_the_run_folder_that_load_run_reads(capsys, tmp_path, grid_scenario):
     from twin import load_run
 
-    code, stdout, err = run(capsys, "run", str(grid_scenario), "--quiet", "--set", "lighting.controller=presence")
+    code, stdout, err = run(capsys, "run", str(grid_scenario), "--quiet", "--set", "lighting.controller=presence",
+                            "--set", "outputs.person_level=true")  # fmt: skip
     assert code == 0, err
     folder = tmp_path / "out" / "tiny-grid"  # outputs.dir / name, relative to the scenario file
     loaded = load_run(folder)
@@ -193,7 +194,7 @@ def test_run_writes_the_run_folder_that_load_run_reads(capsys, tmp_path, grid_sc
     assert loaded["links"]["flow_veh"].sum() >= 1
     assert loaded["lights"]["energy_kwh"].sum() == pytest.approx(loaded["kpis"]["energy"]["lighting_kwh"], abs=1e-3)
     assert len(loaded["timeseries"]) == 24 * 60  # one row per one-minute step
-    assert loaded["meta"]["seed"] == 3 and loaded["meta"]["person_level"] is False
+    assert loaded["meta"]["seed"] == 3 and loaded["meta"]["person_level"] is True
     assert "Mode shares" in stdout
 
 
@@ -259,14 +260,22 @@ def test_usage_errors_are_plain_text_with_exit_code_2():
     assert "Invalid value for '--rows'" in bad.stderr and "╭" not in bad.stderr
 
 
-def test_run_writes_residents_only_when_person_level_is_asked_for(capsys, tmp_path, grid_scenario):
+def test_run_writes_trips_and_residents_only_when_person_level_is_asked_for(capsys, tmp_path, grid_scenario):
+    from twin import load_run
+
     code, _, err = run(capsys, "run", str(grid_scenario), "--quiet", "--out", str(tmp_path / "p"),
                        "--set", "outputs.person_level=true")  # fmt: skip
     assert code == 0, err
     assert len(pd.read_parquet(tmp_path / "p" / "residents.parquet")) == 150
-    assert "residents.parquet" in json.loads((tmp_path / "p" / "meta.json").read_text())["tables"]
+    meta = json.loads((tmp_path / "p" / "meta.json").read_text())
+    assert {"trips.parquet", "residents.parquet"} <= set(meta["tables"]) and meta["person_level"] is True
     assert run(capsys, "run", str(grid_scenario), "--quiet", "--out", str(tmp_path / "q"))[0] == 0
-    assert not (tmp_path / "q" / "residents.parquet").exists()
+    assert not (tmp_path / "q" / "residents.parquet").exists() and not (tmp_path / "q" / "trips.parquet").exists()
+    meta = json.loads((tmp_path / "q" / "meta.json").read_text())
+    assert meta["person_level"] is False and meta["min_group_residents"] == 10
+    assert meta["tables"] == ["links.parquet", "lights.parquet", "timeseries.parquet", "services.parquet"]
+    loaded = load_run(tmp_path / "q")
+    assert "trips" not in loaded and "residents" not in loaded and len(loaded["lights"])
 
 
 def test_run_refuses_a_foreign_output_folder_and_leaves_it_alone(capsys, tmp_path, grid_scenario):
