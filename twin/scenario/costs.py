@@ -82,6 +82,11 @@ class EscoSpec(BaseModel):
         "contract year (assumption: shared-savings contracts give it 50-90% for 7-15 years)",
     )  # fmt: skip
     years: int = Field(12, ge=1, le=50, description="length of the contract, in years (assumption)")
+    rate: float = Field(
+        0.06, ge=0, le=0.5,
+        description="return the ESCO needs on its capital, a fraction: below it the contract does not "
+        "repay the ESCO (assumption: private capital a few points above a city's borrowing rate)",
+    )  # fmt: skip
 
 
 class LeaseSpec(BaseModel):
