@@ -508,8 +508,8 @@ def animate(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Film a run (simulated again from its folder): people and vehicles moving, lamps glowing, a clock and counters."""
+    from twin._clock import clock
     from twin.viz.film.animate import animate_runs
-    from twin.viz.film.render import clock
 
     runs = [run_dir] + ([vs] if vs is not None else [])
     info = _with_film_progress(lambda progress: animate_runs(runs, out=out, start=from_, end=to, seconds=seconds, fps=fps,

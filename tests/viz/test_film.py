@@ -303,3 +303,23 @@ def test_replay_refuses_a_changed_or_missing_map(capsys, tmp_path):
     assert "town.gpkg: the map changed since run" in one_error_line(capsys, "animate", str(run), "--out", film)
     town.unlink()
     assert "town.gpkg: the map of run" in one_error_line(capsys, "animate", str(run), "--out", film)
+
+
+def test_one_clock_reads_midnight_the_same_in_films_reports_and_the_command():
+    import twin.report._format as report_format
+    import twin.viz.film.animate as animate
+    import twin.viz.film.render as render
+    from twin._clock import DAY_S, clock, parse_clock
+    from twin.engine.sun import DAY_S as SUN_DAY_S
+
+    assert report_format.clock is clock and render.clock is clock and animate.clock is clock
+    assert animate.parse_clock is parse_clock and animate.DAY_S is DAY_S is SUN_DAY_S
+    assert [clock(s) for s in (0, 54000, 86400, 93600, 172800)] == ["00:00", "15:00", "00:00 (+1 d)", "02:00 (+1 d)",
+                                                                    "00:00 (+2 d)"]  # fmt: skip
+    # A midnight that ends a window is 24:00 of the day it ends.
+    assert [clock(s, end=True) for s in (86400, 172800, 61200, 93600)] == ["24:00", "24:00 (+1 d)", "17:00",
+                                                                           "02:00 (+1 d)"]  # fmt: skip
+    assert clock(None) == clock(float("nan")) == "-" and clock(np.float64(59.6)) == "00:01"
+    assert [parse_clock(t, option="--from") for t in ("00:00", "18:30", "24:00")] == [0.0, 66600.0, 0.0]
+    with pytest.raises(TwinError, match="--to 25:70: not a time of day"):
+        parse_clock("25:70", option="--to")

@@ -8,6 +8,8 @@ import numbers
 from dataclasses import dataclass
 from typing import Any
 
+from twin._clock import clock  # the one reading of times of day, shared with the films
+
 __all__ = ["KPIS", "Kpi", "clock", "date_words", "finite", "kpi", "nice_floor", "number", "percent", "sentence_case",
            "signed"]
 
@@ -87,16 +89,6 @@ def percent(share: float | None, *, signed_: bool = False, digits: int = 2) -> s
         return "-"
     text = (signed if signed_ else number)(share * 100, digits=digits)
     return f"{text}%"
-
-
-def clock(seconds: float | None) -> str:
-    """``HH:MM`` of seconds from midnight (``+1 d`` past the first midnight)."""
-    if not finite(seconds):
-        return "-"
-    day, rest = divmod(int(round(seconds)), 86400)
-    if day == 1 and rest == 0:
-        return "24:00"
-    return f"{rest // 3600:02d}:{rest % 3600 // 60:02d}" + (f" (+{day} d)" if day else "")
 
 
 def sentence_case(label: str) -> str:

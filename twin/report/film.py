@@ -67,9 +67,9 @@ def film_window(results: Results, start_s: float | None, end_s: float | None) ->
     if end <= start and end_s is not None and start_s is not None:
         end += 86400.0  # --from 18:00 --to 07:00: through midnight
     if not (run_start <= start < end <= run_end):
-        raise TwinError(f"--from/--to: {clock(start)} to {clock(end)} is not within the run ({clock(run_start)} to "
-                        f"{clock(run_end)} of {scenario['date']}); choose times within it, e.g. --from 15:00 --to 24:00 "
-                        "for the evening")  # fmt: skip
+        raise TwinError(f"--from/--to: {clock(start)} to {clock(end, end=True)} is not within the run "
+                        f"({clock(run_start)} to {clock(run_end, end=True)} of {scenario['date']}); choose times within "
+                        "it, e.g. --from 15:00 --to 24:00 for the evening")  # fmt: skip
     return start, end
 
 
@@ -109,7 +109,7 @@ def _rendered(context: Context) -> Film:
         data = out.read_bytes()
     scenario = results.scenarios[results.baseline]
     sides = f"left {shown[0]}, right {shown[1]}" if len(shown) > 1 else shown[0]
-    title = (f"{sides}: {clock(start)} to {clock(end)} of {date_words(scenario['date'])} in "
+    title = (f"{sides}: {clock(start)} to {clock(end, end=True)} of {date_words(scenario['date'])} in "
              f"{number(FILM_SECONDS)} seconds")  # fmt: skip
     return Film(title=title, data=data, mime="video/mp4",
                 description=f"Replication {replication} of each, on one clock: vehicles and people as moving dots "

@@ -10,36 +10,18 @@ from __future__ import annotations
 
 import math
 import os
-import re
 from pathlib import Path
 from typing import Callable, Sequence
 
 import yaml
 
+from twin._clock import DAY_S, clock, parse_clock
 from twin._errors import TwinError
 from twin.viz.film.encode import film_format
-from twin.viz.film.render import FilmInfo, clock, render_film
+from twin.viz.film.render import FilmInfo, render_film
 from twin.viz.film.replay import replay_run, run_meta
 
 __all__ = ["animate_runs", "film_window", "parse_clock", "run_span"]
-
-_CLOCK = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
-DAY_S = 86400.0
-
-
-def parse_clock(text: str, *, option: str) -> float:
-    """Seconds after midnight of a ``HH:MM`` time of day (``24:00`` is midnight too).
-
-    Raises
-    ------
-    TwinError
-        Naming ``option`` if ``text`` is not such a time.
-    """
-    match = _CLOCK.match(text)
-    hours, minutes = (int(match.group(1)), int(match.group(2))) if match else (-1, -1)
-    if not (0 <= hours <= 23 and 0 <= minutes <= 59) and (hours, minutes) != (24, 0):
-        raise TwinError(f"{option} {text}: not a time of day; write HH:MM, e.g. {option} 18:00")
-    return float(hours * 3600 + minutes * 60) % DAY_S
 
 
 def run_span(run_dir: str | os.PathLike) -> tuple[float, float, str | None]:

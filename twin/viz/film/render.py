@@ -29,6 +29,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
+from twin._clock import clock
 from twin._errors import TwinError
 from twin.engine.traversals import MODE_CODES
 from twin.viz.film._glyphs import Glyphs
@@ -190,17 +191,6 @@ def check_window(replays: Sequence[Replay], start_s: float | None, end_s: float 
         raise TwinError(f"{first.label}: the window {clock(start)} to {clock(end, end=True)} is not within the run, "
                         f"which covers {clock(run_start)} to {clock(run_end, end=True)}; choose a window inside it")  # fmt: skip
     return start, end
-
-
-def clock(seconds: float, *, end: bool = False) -> str:
-    """``HH:MM`` of a time in seconds from midnight, with ``(+1 d)`` on a later day; with
-    ``end``, a midnight that ends a day is ``24:00`` of that day."""
-    total = int(round(seconds))
-    if end and total > 0 and total % 86400 == 0:
-        day = total // 86400 - 1
-        return "24:00" + (f" (+{day} d)" if day else "")
-    day, rest = divmod(total, 86400)
-    return f"{rest // 3600:02d}:{rest % 3600 // 60:02d}" + (f" (+{day} d)" if day else "")
 
 
 # ------------------------------------------------------------------------ scene
