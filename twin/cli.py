@@ -429,6 +429,70 @@ def report(
     _out().print(f"Wrote [bold]{written}[/bold] ({written.stat().st_size / 1e6:.1f} MB); open it in any browser")
 
 
+@app.command()
+def economics(
+    target: Annotated[Path, typer.Argument(metavar="DIR", help="A batch folder; with OTHER, the reference (as twin "
+                                           "compare A B).")],
+    other: Annotated[Optional[Path], typer.Argument(metavar="[OTHER]", help="A run or batch folder valued against "
+                                                    "DIR's baseline.")] = None,
+    set_: Annotated[Optional[list[str]], typer.Option("--set", "-s", help="Change a price or rule of the costs "
+                                                      "section, e.g. --set costs.discount_rate=0.04 (repeatable).")] = None,
+    out: Annotated[Optional[Path], typer.Option(help="Write the business case as JSON here, and its cash flows as "
+                                                "CSV beside it (<name>-cashflows.csv).")] = None,
+    plot: Annotated[Optional[Path], typer.Option(help="Write the financing plot here (.png, .svg or .pdf).")] = None,
+    resamples: Annotated[int, typer.Option(min=1000, help="Bootstrap resamples of the paired runs.")] = 2000,
+) -> None:
+    """The business case of each variant (NPV, IRR, paybacks, BCR with 95% intervals) and its financing models."""
+    from twin.economics import business_case
+    from twin.economics._words import estimate_text, eur, pct, ratio, years
+
+    if plot is not None and plot.suffix.lower() not in (".png", ".svg", ".pdf"):
+        raise TwinError(f"--plot {plot}: give a .png, .svg or .pdf file")
+    case = business_case([target] if other is None else [target, other], overrides=set_ or (), resamples=resamples)
+    console = _wide(_out())
+    first = next(iter(case.lighting.values()))
+    console.print(f"A year of street lighting by the year's nights ({first['method'].replace('_', ' ')}, "
+                  f"{first['dark_hours_year']:,.0f} dark hours) against 365 x the simulated day "
+                  f"({first['dark_hours_day']:.1f} dark hours):")  # fmt: skip
+    for variant, light in case.lighting.items():
+        console.print(f"  {escape(variant)}: {light['kwh_year']:,.0f} kWh a year (365 x the day: "
+                      f"{light['kwh_365_days']:,.0f} kWh)")  # fmt: skip
+    irr_text = {"low_word": "below -99%", "high_word": "above 1000%"}
+    for perspective, heading in (("city", "City budget"), ("society", "Society (city + residents' time and money + CO2)")):
+        table = Table(title=f"{heading}: {case.years} years at {case.costs.discount_rate:.1%}, against "
+                            f"{case.baseline} [95% CI]", title_justify="left")  # fmt: skip
+        for column in ("variant", "NPV", "P(NPV>0)", "IRR", "payback", "discounted payback", "BCR"):
+            table.add_column(column, justify="left" if column == "variant" else "right")
+        for v in case.variants:
+            m = v.measures(perspective)
+            table.add_row(escape(v.variant), estimate_text(m.npv_eur, eur),
+                          "-" if m.p_npv_positive is None else f"{m.p_npv_positive:.0%}",
+                          estimate_text(m.irr, pct, **irr_text), estimate_text(m.payback_years, years, high_word="never"),
+                          estimate_text(m.discounted_payback_years, years, high_word="never"),
+                          estimate_text(m.bcr, ratio, high_word="no cost"))  # fmt: skip
+        console.print(table)
+    finance = Table(title="Financing: the city's cash under each model (NPV of cash at the discount rate; the "
+                          "residual value is left out)", title_justify="left")  # fmt: skip
+    for column in ("variant", "model", "NPV to the city", "upfront", "worst year", "terms"):
+        finance.add_column(column, justify="right" if column in ("NPV to the city", "upfront", "worst year") else "left")
+    for v in case.variants:
+        for m in v.financing.values():
+            worst = "-" if m.worst_year is None else f"year {m.worst_year}: {eur(m.worst_eur)}"
+            finance.add_row(escape(v.variant), m.label, eur(m.npv_eur), eur(m.upfront_eur), worst, escape(m.note))
+    console.print(finance)
+    for note in case.notes:
+        console.print(f"Note: {escape(note)}")
+    if out is not None:
+        json_path, csv_path = case.write(out)
+        console.print(f"Wrote [bold]{json_path}[/bold] and [bold]{csv_path}[/bold]")
+    if plot is not None:
+        from twin.maps.plot import save_figure
+        from twin.viz.financing import plot_financing
+
+        save_figure(plot_financing(case), plot)
+        console.print(f"Wrote [bold]{plot}[/bold]")
+
+
 def _with_batch_progress(job, *, quiet: bool):
     """Call ``job(progress)`` with a progress bar of runs done, failed and the time left."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn

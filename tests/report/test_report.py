@@ -184,7 +184,7 @@ def test_a_run_report_shows_the_run_s_own_figures(runs, tmp_path):
 
     out = build_report([runs[0]], out=tmp_path / "run.html", film=False)
     shown = page(out)
-    assert shown.sections == ["tested", "outcomes", "plots", "film", "equity", "assumptions"]
+    assert shown.sections == ["tested", "outcomes", "business", "plots", "film", "equity", "assumptions"]
     kpis = json.loads((runs[0] / "kpis.json").read_text())
     energy = shown.row("Headline figures of tiny", "Street-lighting energy")
     assert float(energy["Value"][1]) == kpis["energy"]["lighting_kwh"]  # by hand, from kpis.json
@@ -255,7 +255,7 @@ def test_a_batch_report_names_its_failed_runs(batch_report):
 
 def test_a_batch_report_has_every_part_and_nothing_from_the_network(batch_report, film):
     shown = page(batch_report)
-    assert shown.sections == ["tested", "outcomes", "plots", "film", "equity", "assumptions"]
+    assert shown.sections == ["tested", "outcomes", "business", "plots", "film", "equity", "assumptions"]
     html = batch_report.read_text(encoding="utf-8")
     assert not [url for url in shown.urls if not url.startswith(("data:", "#"))]
     assert "<script" not in html and "@import" not in html and "url(" not in html

@@ -26,6 +26,7 @@ from typing import Any
 from twin._errors import TwinError
 from twin.report._format import date_words
 from twin.report.assumptions import assumptions_section
+from twin.report.business import business_section
 from twin.report.film import check_film, film_section, film_window, progress_adapter
 from twin.report.outcomes import equity_section, headline_section
 from twin.report.plots import plots_section
@@ -70,6 +71,7 @@ SectionBuilder = Callable[[Context], Section | None]
 DEFAULT_SECTIONS: tuple[SectionBuilder, ...] = (
     tested_section,
     headline_section,
+    business_section,
     plots_section,
     film_section,
     equity_section,
