@@ -323,3 +323,22 @@ def test_one_clock_reads_midnight_the_same_in_films_reports_and_the_command():
     assert [parse_clock(t, option="--from") for t in ("00:00", "18:30", "24:00")] == [0.0, 66600.0, 0.0]
     with pytest.raises(TwinError, match="--to 25:70: not a time of day"):
         parse_clock("25:70", option="--to")
+
+
+def test_the_last_frame_of_a_film_to_the_run_s_end_shows_the_end_not_the_next_day(model, replay):
+    from twin.viz.film.render import _Scene
+
+    # 14:30 to 24:00 in 21 frames, as the demo's film ends: the last frame is midnight, the run's end.
+    times = np.linspace(14.5 * 3600, replay.end_s, 21)
+    scene = _Scene([replay], times, width_px=160, trail_s=times[1] - times[0])
+    state = scene._state[0]
+    assert scene.header(20) == ("24:00", "Tue 15 Dec 2026 · dark: lights on")
+    assert scene.header(19) == ("23:31", "Tue 15 Dec 2026 · dark: lights on")
+    # Counters as the frame before, within reason: the lights still on at midnight, the energy the day's.
+    power = model.lighting_result.power_kw(np.array([replay.end_s - 60.0]))[0]
+    assert power > 0 and state.power_kw[20] == pytest.approx(power, rel=0.2)
+    assert state.power_kw[20] == pytest.approx(state.power_kw[19], rel=0.2)
+    assert np.abs(state.counts[20] - state.counts[19]).sum() <= max(3, state.counts[19].sum())
+    levels = np.asarray(state.lamp_levels[20], dtype=float)
+    assert levels.max() > 0, "the lamps are drawn lit"
+    assert state.energy_kwh[20] == pytest.approx(replay.energy_kwh([times[0], replay.end_s])[-1], rel=1e-12)

@@ -196,6 +196,7 @@ def check_window(replays: Sequence[Replay], start_s: float | None, end_s: float 
 # ------------------------------------------------------------------------ scene
 
 _LEVELS = 10  # lamps are drawn at the nearest tenth of full level
+_JUST_BEFORE_S = 1e-3  # how long before the window's end its last frame is seen
 _TRAIL_ALPHA = (0.45, 0.28, 0.14)  # opacity of a road user's earlier positions, latest first
 
 
@@ -211,7 +212,14 @@ class _Scene:
 
     def __init__(self, replays: Sequence[Replay], times: np.ndarray, *, width_px: int, trail_s: float) -> None:
         self.replays, self.times = list(replays), times
-        self._state = [_PanelState(r, times, trail_s=trail_s) for r in self.replays]
+        # The last frame shows the window's end as it was reached, not what follows it: at the
+        # end of a run the dark hours, the passages and the timelines end, and the clock would
+        # turn to tomorrow. So what it shows is taken a moment before (the energy counter,
+        # an integral, at the end itself).
+        self.seen = times.astype(float)
+        if times.size > 1:
+            self.seen[-1] = max(times[-1] - _JUST_BEFORE_S, times[-2])
+        self._state = [_PanelState(r, self.seen, times, trail_s=trail_s) for r in self.replays]
         self.dark = self._state[0].dark
         self._build(width_px)
 
@@ -335,12 +343,10 @@ class _Scene:
                         ax.draw_artist(line)
         buffer = canvas.buffer_rgba()
         pixels = np.asarray(buffer)
-        t = self.times[k]
         centre = self.width // 2
-        self.clock_glyphs.stamp(pixels, clock(t).split(" ")[0], x=centre, y=self.clock_y, align="center")
-        self.day_glyphs.stamp(pixels, f"{_date_text(self.replays[0].date, t)} · "
-                              f"{'dark: lights on' if dark else 'daylight: lights off'}", x=centre, y=self.day_y,
-                              align="center")  # fmt: skip
+        time_text, day_text = self.header(k)
+        self.clock_glyphs.stamp(pixels, time_text, x=centre, y=self.clock_y, align="center")
+        self.day_glyphs.stamp(pixels, day_text, x=centre, y=self.day_y, align="center")
         reference = self._state[0].energy_kwh[k]
         compare = "" if len(self.panels) == 1 else "vs left" if len(self.panels) == 2 else f"vs {self.replays[0].label}"
         for i, (panel, state) in enumerate(zip(self.panels, self._state)):
@@ -349,22 +355,31 @@ class _Scene:
         return buffer
 
 
-class _PanelState:
-    """One run's state at every frame time, computed at once."""
+    def header(self, k: int) -> tuple[str, str]:
+        """The clock and the line under it of frame ``k``: ``("24:00", "Tue 15 Dec 2026 · dark: lights on")``."""
+        last = k == self.times.size - 1
+        text = clock(self.times[k], end=last).split(" ")[0]
+        light = "dark: lights on" if self.dark[k] else "daylight: lights off"
+        return text, f"{_date_text(self.replays[0].date, self.seen[k])} · {light}"
 
-    def __init__(self, replay: Replay, times: np.ndarray, *, trail_s: float) -> None:
-        self.positions = replay.positions_at(times)
+
+class _PanelState:
+    """One run's state at every frame time, computed at once: what is seen at ``seen``, the
+    energy used by ``times``."""
+
+    def __init__(self, replay: Replay, seen: np.ndarray, times: np.ndarray, *, trail_s: float) -> None:
+        self.positions = replay.positions_at(seen)
         # Where each road user was a moment earlier, drawn fainter: the eye sees which way
         # the dots move even where a frame spans a minute of the night.
-        self.trails = [replay.positions_at(times - trail_s * j / len(_TRAIL_ALPHA))
+        self.trails = [replay.positions_at(seen - trail_s * j / len(_TRAIL_ALPHA))
                        for j in range(1, len(_TRAIL_ALPHA) + 1)]  # fmt: skip
         self.counts = self.positions.counts()
         # Lamps are seen over the time a frame stands for (see Replay.lamp_levels_at).
-        self.lamp_levels = replay.lamp_levels_at(times, over_s=trail_s)
-        self.power_kw = replay.power_kw(times)
+        self.lamp_levels = replay.lamp_levels_at(seen, over_s=trail_s)
+        self.power_kw = replay.power_kw(seen)
         self.energy_kwh = replay.energy_kwh(times)
         dark = np.asarray(replay.dark_s).reshape(-1, 2)
-        self.dark = ((times[:, None] >= dark[:, 0]) & (times[:, None] < dark[:, 1])).any(axis=1)
+        self.dark = ((seen[:, None] >= dark[:, 0]) & (seen[:, None] < dark[:, 1])).any(axis=1)
         self.since = clock(times[0]).split(" ")[0]
 
     def counters(self, k: int, reference_kwh: float | None, compare: str) -> str:
